@@ -1,0 +1,75 @@
+"""Shared test setup: fast settings, a clean cache per test, and the personas."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.core.cache import cache
+
+from portfolio.models import User
+
+DEFAULT_PASSWORD = "correct-horse-battery-staple"
+_serial = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def make_user(username: str | None = None, **extra) -> User:
+    username = username or f"user{next(_serial)}"
+    email = extra.pop("email", f"{username}@example.com")
+    password = extra.pop("password", DEFAULT_PASSWORD)
+    user = User.objects.create_user(email=email, username=username, password=password, **extra)
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    return user
+
+
+@pytest.fixture
+def user_factory(db):
+    return make_user
+
+
+@pytest.fixture
+def learner(db) -> User:
+    return make_user("lena", display_name="Lena Learner")
+
+
+@pytest.fixture
+def peer(db) -> User:
+    return make_user("pete", display_name="Pete Peer")
+
+
+@pytest.fixture
+def mentor(db) -> User:
+    return make_user("maya", display_name="Maya Mentor")
+
+
+@pytest.fixture
+def organizer(db) -> User:
+    return make_user("otto", display_name="Otto Organizer")
+
+
+@pytest.fixture
+def outsider(db) -> User:
+    return make_user("oscar", display_name="Oscar Outsider")
+
+
+@pytest.fixture
+def visitor():
+    """Nobody signed in: an anonymous client stands for the visitor."""
+    return None

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+import logging
+
+from django.core.cache import cache
+from django.db import connection
+
+logger = logging.getLogger("nexus.health")
+
+
+def database_answers() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return cursor.fetchone() == (1,)
+    except Exception:
+        logger.warning("database did not answer the health check", exc_info=True)
+        return False
+
+
+def cache_answers() -> bool:
+    """Ask the cache server itself: django-redis swallows errors on ordinary calls."""
+    try:
+        client = getattr(cache, "client", None)
+        if client is not None and hasattr(client, "get_client"):
+            return bool(client.get_client(write=True).ping())
+        cache.set("healthz:probe", "1", 5)
+        return cache.get("healthz:probe") == "1"
+    except Exception:
+        logger.warning("cache did not answer the health check", exc_info=True)
+        return False

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django_htmx.http import trigger_client_event
+
+
+class HtmxMessagesMiddleware:
+    """Hand Django messages to htmx requests as an HX-Trigger event.
+
+    A full page shows messages from the template; a swapped fragment has no place for
+    them, so they travel in the `nexus:messages` event and nexus.js turns them into
+    toasts. Redirect-like responses keep them for the page that follows.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not getattr(request, "htmx", False) or request.htmx.boosted:
+            return response
+        if 300 <= response.status_code < 400 or "HX-Redirect" in response:
+            return response
+        if "HX-Location" in response or "HX-Refresh" in response:
+            return response
+        items = [
+            {"level": message.level_tag, "text": str(message)}
+            for message in messages.get_messages(request)
+        ]
+        if items:
+            trigger_client_event(response, "nexus:messages", {"messages": items})
+        return response
