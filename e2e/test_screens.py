@@ -1,0 +1,51 @@
+"""Every main screen at phone and desktop width, light and dark: nothing overflows
+sideways, there is one h1, and a screenshot lands in test-artifacts/ to look at."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Browser
+
+from conftest import DEFAULT_PASSWORD, make_user
+from e2e.conftest import ARTIFACTS
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+VISITOR_SCREENS = ["/", "/accounts/login/", "/accounts/signup/", "/missing-page/"]
+MEMBER_SCREENS = ["/", "/accounts/email/", "/accounts/password/change/"]
+
+
+def visit_all(browser: Browser, base: str, paths: list[str], label: str, login: bool) -> None:
+    for scheme in ("light", "dark"):
+        for width in (360, 1280):
+            context = browser.new_context(
+                viewport={"width": width, "height": 800}, color_scheme=scheme
+            )
+            page = context.new_page()
+            if login:
+                page.goto(f"{base}/accounts/login/")
+                page.get_by_label("Email").fill("lena@example.com")
+                page.get_by_label("Password:").fill(DEFAULT_PASSWORD)
+                page.get_by_role("button", name="Sign In").click()
+                page.wait_for_url(f"{base}/")
+            for path in paths:
+                page.goto(base + path)
+                name = path.strip("/").replace("/", "-") or "home"
+                page.screenshot(
+                    path=str(ARTIFACTS / f"{label}-{name}-{width}-{scheme}.png"), full_page=True
+                )
+                overflow = page.evaluate(
+                    "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+                )
+                assert overflow <= 0, f"{path} overflows by {overflow}px at {width}px"
+                assert page.locator("h1").count() == 1, path
+            context.close()
+
+
+def test_visitor_screens_fit_phone_and_desktop(browser: Browser, live_server):
+    visit_all(browser, live_server.url, VISITOR_SCREENS, "visitor", login=False)
+
+
+def test_member_screens_fit_phone_and_desktop(browser: Browser, live_server):
+    make_user("lena", display_name="Lena Learner")
+    visit_all(browser, live_server.url, MEMBER_SCREENS, "member", login=True)

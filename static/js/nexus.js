@@ -1,0 +1,137 @@
+// Nexus: the few lines of our own JavaScript. Everything works without them; they
+// add toasts for htmx responses, focus after swaps and copy buttons.
+(function () {
+  "use strict";
+
+  var TOAST_MS = 6000;
+
+  function toastRegion() {
+    return document.getElementById("toasts");
+  }
+
+  function dismiss(toast) {
+    toast.classList.add("is-leaving");
+    window.setTimeout(function () {
+      toast.remove();
+    }, 200);
+  }
+
+  function arm(toast) {
+    if (toast.dataset.armed) return;
+    toast.dataset.armed = "1";
+    var button = document.createElement("button");
+    button.type = "button";
+    button.setAttribute("aria-label", "Dismiss");
+    button.textContent = "×";
+    button.addEventListener("click", function () {
+      dismiss(toast);
+    });
+    toast.appendChild(button);
+    if (!toast.classList.contains("toast-error")) {
+      window.setTimeout(function () {
+        if (!toast.matches(":hover, :focus-within")) dismiss(toast);
+      }, TOAST_MS);
+    }
+  }
+
+  function showToast(level, text) {
+    var region = toastRegion();
+    if (!region) return;
+    var toast = document.createElement("div");
+    toast.className = "toast toast-" + (level || "info");
+    if (level === "error") toast.setAttribute("role", "alert");
+    var p = document.createElement("p");
+    p.textContent = text;
+    toast.appendChild(p);
+    region.appendChild(toast);
+    arm(toast);
+  }
+
+  window.nexusToast = showToast;
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll(".toast").forEach(arm);
+  });
+
+  // Messages from the server arrive in the HX-Trigger header (see
+  // portfolio.middleware.HtmxMessagesMiddleware).
+  document.body.addEventListener("nexus:messages", function (event) {
+    (event.detail.messages || []).forEach(function (m) {
+      showToast(m.level, m.text);
+    });
+  });
+
+  document.body.addEventListener("htmx:responseError", function (event) {
+    var status = event.detail.xhr.status;
+    if (status >= 500) {
+      showToast("error", "Something went wrong on our side. Your text is still here; try again.");
+    } else if (status === 403) {
+      showToast("error", "You are not allowed to do that.");
+    } else if (status === 404) {
+      showToast("error", "That is no longer here. Reload the page to see what changed.");
+    } else if (status === 429) {
+      showToast("error", "Too many requests. Wait a moment and try again.");
+    }
+  });
+
+  document.body.addEventListener("htmx:sendError", function () {
+    showToast("error", "The server could not be reached. Check your connection and try again.");
+  });
+
+  // After a swap, move focus to whatever the new content marks with data-autofocus,
+  // so keyboard and screen-reader users continue where the action happened.
+  document.body.addEventListener("htmx:afterSettle", function (event) {
+    var target = event.detail.elt;
+    if (!target || !target.querySelector) return;
+    var wanted = target.matches("[data-autofocus]")
+      ? target
+      : target.querySelector("[data-autofocus]");
+    if (wanted) {
+      if (!wanted.hasAttribute("tabindex") && !/^(A|BUTTON|INPUT|SELECT|TEXTAREA)$/.test(wanted.tagName)) {
+        wanted.setAttribute("tabindex", "-1");
+      }
+      wanted.focus();
+    }
+  });
+
+  // Copy buttons: <button data-copy="#input-id">. Without JavaScript the text
+  // stays selectable in its read-only input.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-copy]");
+    if (!button) return;
+    var source = document.querySelector(button.getAttribute("data-copy"));
+    if (!source) return;
+    var text = source.value || source.textContent;
+    var done = function () {
+      var label = button.textContent;
+      button.textContent = "Copied";
+      showToast("success", "Link copied to the clipboard.");
+      window.setTimeout(function () {
+        button.textContent = label;
+      }, 1500);
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(done, function () {
+        source.select();
+      });
+    } else {
+      source.select();
+      document.execCommand("copy");
+      done();
+    }
+  });
+
+  // Close an open <details class="menu"> when clicking elsewhere or pressing Escape.
+  document.addEventListener("click", function (event) {
+    document.querySelectorAll("details.menu[open]").forEach(function (menu) {
+      if (!menu.contains(event.target)) menu.removeAttribute("open");
+    });
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    document.querySelectorAll("details.menu[open]").forEach(function (menu) {
+      menu.removeAttribute("open");
+      menu.querySelector("summary").focus();
+    });
+  });
+})();
