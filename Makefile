@@ -1,0 +1,31 @@
+# Nexus: the words in the README. `make run` serves the site with demo data on the
+# embedded default (SQLite, local-memory cache); `make test` runs every test.
+
+UV := $(shell uv --version >/dev/null 2>&1 && echo uv || echo python3 -m uv)
+PORT ?= 8000
+
+.PHONY: install run test e2e lint format
+
+install:
+	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet --user uv \
+		|| python3 -m pip install --quiet --user --break-system-packages uv
+	@$(UV) sync --frozen --quiet
+
+run: install
+	$(UV) run python manage.py migrate --noinput
+	$(UV) run python manage.py seed_demo
+	$(UV) run python manage.py runserver $(PORT)
+
+test: install
+	$(UV) run pytest
+
+e2e: install
+	$(UV) run pytest e2e
+
+lint: install
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
+
+format: install
+	$(UV) run ruff check --fix .
+	$(UV) run ruff format .

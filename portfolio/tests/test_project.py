@@ -1,0 +1,95 @@
+"""Guards over the whole project: migrations, checks, deployment files."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": "k3y-for-deploy-checks-only-7fa9c2e1b8d04a6f9e3c5b7a1d2f4e6c8b0a",
+    "ALLOWED_HOSTS": "nexus.example.com",
+    "HTTPS": "true",
+    "EMAIL_HOST": "smtp.example.com",
+}
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    # The browser tests' switch must not leak into a check of production behaviour.
+    base = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    return subprocess.run(
+        args, cwd=ROOT, env={**base, **(env or {})}, capture_output=True, text=True
+    )
+
+
+@pytest.mark.django_db
+def test_no_model_change_lacks_a_migration():
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def test_manage_py_check_is_clean():
+    result = run(sys.executable, "manage.py", "check", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    result = run(
+        sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_collectstatic_writes_hashed_and_compressed_files(tmp_path):
+    script = (
+        "import django, os; django.setup(); from django.conf import settings;"
+        "settings.STATIC_ROOT = os.environ['OUT'];"
+        "from django.core.management import call_command;"
+        "call_command('collectstatic', '--noinput', verbosity=0)"
+    )
+    env = {**PRODUCTION, "DJANGO_SETTINGS_MODULE": "site_config.settings", "OUT": str(tmp_path)}
+    result = run(sys.executable, "-c", script, env=env)
+    assert result.returncode == 0, result.stderr
+    css = sorted(p.name for p in (tmp_path / "css").iterdir())
+    assert any(name.startswith("nexus.") and name.endswith(".css.gz") for name in css)
+    assert any(name.endswith(".css.br") for name in css) or len(css) >= 3
+    assert (tmp_path / "staticfiles.json").exists()
+
+
+def test_docker_compose_file_is_valid():
+    compose = shutil.which("docker-compose", path=str(BIN)) or str(BIN / "docker-compose")
+    result = run(compose, "-f", "docker-compose.yml", "config", "-q", env={"SECRET_KEY": "x"})
+    assert result.returncode == 0, result.stderr
+
+
+def test_dockerfile_passes_hadolint():
+    hadolint = shutil.which("hadolint", path=str(BIN)) or str(BIN / "hadolint")
+    result = run(hadolint, "--failure-threshold", "info", "Dockerfile")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_env_example_documents_every_variable_the_settings_read():
+    settings_source = (ROOT / "site_config" / "settings.py").read_text()
+    example = (ROOT / ".env.example").read_text()
+    import re
+
+    read = set(re.findall(r'env_(?:bool|int|list)\("([A-Z_]+)"', settings_source))
+    read |= set(re.findall(r'os\.environ\.get\("([A-Z_]+)"', settings_source))
+    documented = set(re.findall(r"^([A-Z_]+)=", example, flags=re.MULTILINE))
+    assert read - documented == set()
+
+
+def test_ruff_finds_nothing_to_fix_or_reformat():
+    ruff = shutil.which("ruff", path=str(BIN)) or str(BIN / "ruff")
+    check = run(ruff, "check", ".")
+    assert check.returncode == 0, check.stdout
+    fmt = run(ruff, "format", "--check", ".")
+    assert fmt.returncode == 0, fmt.stdout
