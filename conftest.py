@@ -73,3 +73,54 @@ def outsider(db) -> User:
 def visitor():
     """Nobody signed in: an anonymous client stands for the visitor."""
     return None
+
+
+@pytest.fixture
+def cohort(db, learner, peer, mentor, organizer):
+    """A cohort where learner and peer learn, mentor mentors and organizer organizes."""
+    from portfolio.models import Cohort, Membership, Role
+
+    cohort = Cohort.objects.create(
+        name="ProDev Backend 7", slug="prodev-7", program="ProDev Backend Engineering"
+    )
+    for user, role in [
+        (organizer, Role.ORGANIZER),
+        (mentor, Role.MENTOR),
+        (learner, Role.LEARNER),
+        (peer, Role.LEARNER),
+    ]:
+        Membership.objects.create(user=user, cohort=cohort, role=role)
+    return cohort
+
+
+@pytest.fixture
+def other_cohort(db, outsider):
+    """A cohort none of the personas but the outsider belongs to (as its organizer)."""
+    from portfolio.models import Cohort, Membership, Role
+
+    other = Cohort.objects.create(name="Frontend 3", slug="frontend-3")
+    Membership.objects.create(user=outsider, cohort=other, role=Role.ORGANIZER)
+    return other
+
+
+def make_invite(cohort, role="learner", **extra):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from portfolio.models import Invite
+
+    extra.setdefault("expires_at", timezone.now() + timedelta(days=7))
+    return Invite.objects.create(cohort=cohort, role=role, **extra)
+
+
+@pytest.fixture
+def personas(learner, peer, mentor, organizer, outsider, other_cohort, cohort):
+    return {
+        "visitor": None,
+        "outsider": outsider,
+        "learner": learner,
+        "peer": peer,
+        "mentor": mentor,
+        "organizer": organizer,
+    }

@@ -6,13 +6,43 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser
 
-from conftest import DEFAULT_PASSWORD, make_user
+from conftest import DEFAULT_PASSWORD, make_invite, make_user
 from e2e.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 VISITOR_SCREENS = ["/", "/accounts/login/", "/accounts/signup/", "/missing-page/"]
-MEMBER_SCREENS = ["/", "/accounts/email/", "/accounts/password/change/"]
+MEMBER_SCREENS = [
+    "/",
+    "/accounts/email/",
+    "/accounts/password/change/",
+    "/cohorts/",
+    "/cohorts/new/",
+    "/cohorts/prodev-7/",
+    "/cohorts/prodev-7/edit/",
+    "/cohorts/prodev-7/members/",
+]
+
+
+def cohort_with_people():
+    from portfolio.models import Cohort, Membership, Role
+
+    lena = make_user("lena", display_name="Lena Learner")
+    cohort = Cohort.objects.create(
+        name="ProDev Backend 7",
+        slug="prodev-7",
+        program="ProDev Backend Engineering",
+        description="Twelve weeks of Django, APIs, Docker and CI/CD.",
+    )
+    Membership.objects.create(user=lena, cohort=cohort, role=Role.ORGANIZER)
+    for n, (name, role) in enumerate(
+        [("Maya Mentor", Role.MENTOR), ("Ada Nwosu", Role.LEARNER), ("Tomás Silva", Role.LEARNER)]
+    ):
+        Membership.objects.create(
+            user=make_user(f"person{n}", display_name=name), cohort=cohort, role=role
+        )
+    make_invite(cohort, role=Role.LEARNER, max_uses=25, created_by=lena)
+    return make_invite(cohort, role=Role.MENTOR, max_uses=2, created_by=lena)
 
 
 def visit_all(browser: Browser, base: str, paths: list[str], label: str, login: bool) -> None:
@@ -30,7 +60,7 @@ def visit_all(browser: Browser, base: str, paths: list[str], label: str, login: 
                 page.wait_for_url(f"{base}/")
             for path in paths:
                 page.goto(base + path)
-                name = path.strip("/").replace("/", "-") or "home"
+                name = path.strip("/").replace("/", "-")[:40] or "home"
                 page.screenshot(
                     path=str(ARTIFACTS / f"{label}-{name}-{width}-{scheme}.png"), full_page=True
                 )
@@ -43,9 +73,12 @@ def visit_all(browser: Browser, base: str, paths: list[str], label: str, login: 
 
 
 def test_visitor_screens_fit_phone_and_desktop(browser: Browser, live_server):
-    visit_all(browser, live_server.url, VISITOR_SCREENS, "visitor", login=False)
+    invite = cohort_with_people()
+    paths = [*VISITOR_SCREENS, f"/join/{invite.token}/"]
+    visit_all(browser, live_server.url, paths, "visitor", login=False)
 
 
 def test_member_screens_fit_phone_and_desktop(browser: Browser, live_server):
-    make_user("lena", display_name="Lena Learner")
-    visit_all(browser, live_server.url, MEMBER_SCREENS, "member", login=True)
+    invite = cohort_with_people()
+    paths = [*MEMBER_SCREENS, f"/join/{invite.token}/"]
+    visit_all(browser, live_server.url, paths, "member", login=True)

@@ -166,6 +166,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",
     "django_htmx",
     "allauth",
     "allauth.account",
@@ -185,6 +186,8 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "portfolio.middleware.HtmxMessagesMiddleware",
 ]
+
+FORM_RENDERER = "portfolio.forms.NexusFormRenderer"
 
 ROOT_URLCONF = "site_config.urls"
 WSGI_APPLICATION = "site_config.wsgi.application"

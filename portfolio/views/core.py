@@ -1,19 +1,27 @@
 from __future__ import annotations
 
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 
 from portfolio import health
+from portfolio.models import Membership
 
 
-@require_GET
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return render(request, "portfolio/landing.html")
-    return render(request, "portfolio/dashboard.html")
+    memberships = (
+        Membership.objects.filter(user=request.user)
+        .select_related("cohort")
+        .annotate(people=Count("cohort__memberships"))
+        .order_by("cohort__archived_at", "-cohort__starts_on", "cohort__name")
+    )
+    return render(request, "portfolio/dashboard.html", {"memberships": memberships})
 
 
 @never_cache

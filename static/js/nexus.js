@@ -121,6 +121,43 @@
     }
   });
 
+  // Copy buttons stay hidden until this script can make them work.
+  function reveal(root) {
+    if (!root || !root.querySelectorAll) return;
+    root.querySelectorAll("[data-copy][hidden]").forEach(function (button) {
+      button.hidden = false;
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    reveal(document);
+  });
+  document.body.addEventListener("htmx:load", function (event) {
+    reveal(event.detail.elt);
+  });
+
+  // Suggest an address (slug) from a name until the user edits the address.
+  function slugify(text) {
+    return text
+      .normalize("NFKD")
+      .replace(/[\u0300-\u036f]/g, "")
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-+|-+$/g, "")
+      .slice(0, 60)
+      .replace(/-+$/, "");
+  }
+  document.addEventListener("input", function (event) {
+    var field = event.target;
+    if (field.matches("[data-slug-target]")) {
+      field.dataset.touched = "1";
+      return;
+    }
+    if (!field.matches("[data-slug-source]") || !field.form) return;
+    var target = field.form.querySelector("[data-slug-target]");
+    if (!target || target.dataset.touched || target.defaultValue) return;
+    target.value = slugify(field.value);
+  });
+
   // Close an open <details class="menu"> when clicking elsewhere or pressing Escape.
   document.addEventListener("click", function (event) {
     document.querySelectorAll("details.menu[open]").forEach(function (menu) {

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from datetime import date
+
 from allauth.account.models import EmailAddress
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from portfolio.models import User
+from portfolio.models import Cohort, Membership, Role, User
 
 DEMO_PASSWORD = "nexus-demo-2026"
 
@@ -19,7 +21,7 @@ DEMO_PEOPLE = [
 
 
 class Command(BaseCommand):
-    help = "Create demo accounts (idempotent) and print how to log in."
+    help = "Create demo accounts and a demo cohort (idempotent) and print how to log in."
 
     def add_arguments(self, parser) -> None:
         parser.add_argument(
@@ -33,8 +35,12 @@ class Command(BaseCommand):
             for done, (username, name, _role) in enumerate(DEMO_PEOPLE, start=1):
                 people[username] = self.ensure_user(username, name, password)
                 self.progress("accounts", done, total)
+            cohort = self.ensure_cohort(people)
+            self.progress("cohort", 1, 1)
         self.stdout.write("")
-        self.stdout.write(self.style.SUCCESS("Demo data is ready. Log in with any of these:"))
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo data is ready in “{cohort.name}”. Log in with any of these:")
+        )
         for username, name, role in DEMO_PEOPLE:
             self.stdout.write(f"  {people[username].email:<24} {password}   ({name}, {role})")
 
@@ -49,6 +55,27 @@ class Command(BaseCommand):
             user=user, email=user.email, defaults={"verified": True, "primary": True}
         )
         return user
+
+    def ensure_cohort(self, people: dict[str, User]) -> Cohort:
+        cohort, _ = Cohort.objects.get_or_create(
+            slug="prodev-backend-7",
+            defaults={
+                "name": "ProDev Backend — Cohort 7",
+                "program": "ProDev Backend Engineering",
+                "description": (
+                    "Twelve weeks of Python, Django, REST and GraphQL APIs, Docker and CI/CD. "
+                    "Every learner keeps a journal of what they built, what broke and how "
+                    "they fixed it; mentors review it section by section."
+                ),
+                "starts_on": date(2026, 9, 7),
+                "ends_on": date(2026, 11, 27),
+            },
+        )
+        for username, _name, role in DEMO_PEOPLE:
+            Membership.objects.get_or_create(
+                user=people[username], cohort=cohort, defaults={"role": Role(role)}
+            )
+        return cohort
 
     def progress(self, label: str, done: int, total: int) -> None:
         width = 24

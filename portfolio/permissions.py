@@ -1,0 +1,119 @@
+"""Who may do what. Every view asks this module; none re-derives a rule.
+
+Two kinds of answer, as the spec wants:
+- what a user may not *see* is missing: the access helpers raise Http404;
+- what they may see but not *do* raises PermissionDenied (403) with a reason people
+  can read.
+
+The `can_*` predicates answer yes/no for templates and for other predicates. The
+`get_*_for` helpers load an object for a user and an action and apply the rule.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from portfolio.models import Cohort, Invite, Membership, Role, User
+
+
+class CohortAction(StrEnum):
+    VIEW = "view"
+    EDIT = "edit"  # name, description, dates
+    ARCHIVE = "archive"  # archive and restore
+    MANAGE_MEMBERS = "manage_members"  # change roles, remove people
+    MANAGE_INVITES = "manage_invites"
+    LEAVE = "leave"
+
+
+# Actions still open in an archived cohort: looking, restoring it, and leaving it.
+_ARCHIVED_ALLOWS = {CohortAction.VIEW, CohortAction.ARCHIVE, CohortAction.LEAVE}
+_ORGANIZER_ONLY = {
+    CohortAction.EDIT,
+    CohortAction.ARCHIVE,
+    CohortAction.MANAGE_MEMBERS,
+    CohortAction.MANAGE_INVITES,
+}
+_REASONS = {
+    CohortAction.EDIT: "Only the cohort’s organizers can edit it.",
+    CohortAction.ARCHIVE: "Only the cohort’s organizers can archive or restore it.",
+    CohortAction.MANAGE_MEMBERS: "Only the cohort’s organizers can change roles or remove people.",
+    CohortAction.MANAGE_INVITES: "Only the cohort’s organizers can manage invite links.",
+}
+
+
+def role_in(user: User | None, cohort: Cohort) -> str | None:
+    """The user's role in the cohort, or None. Remembered on the user for the request."""
+    if user is None or not user.is_authenticated:
+        return None
+    roles: dict[int, str | None] = user.__dict__.setdefault("_nexus_roles", {})
+    if cohort.pk not in roles:
+        roles[cohort.pk] = (
+            Membership.objects.filter(user=user, cohort=cohort).values_list("role", flat=True)
+        ).first()
+    return roles[cohort.pk]
+
+
+def remember_role(user: User, cohort: Cohort, role: str | None) -> None:
+    """Tell role_in what a query already fetched, saving it one."""
+    user.__dict__.setdefault("_nexus_roles", {})[cohort.pk] = role
+
+
+def can_view_cohort(user: User | None, cohort: Cohort) -> bool:
+    return role_in(user, cohort) is not None
+
+
+def can_on_cohort(user: User | None, cohort: Cohort, action: CohortAction) -> bool:
+    role = role_in(user, cohort)
+    if role is None:
+        return False
+    if cohort.archived and action not in _ARCHIVED_ALLOWS:
+        return False
+    if action in _ORGANIZER_ONLY:
+        return role == Role.ORGANIZER
+    return True
+
+
+def is_mentor_or_organizer(user: User | None, cohort: Cohort) -> bool:
+    return role_in(user, cohort) in {Role.MENTOR, Role.ORGANIZER}
+
+
+def cohort_abilities(user: User | None, cohort: Cohort) -> dict[str, bool]:
+    """Every cohort action as a flag, for templates: {% if can.edit %}."""
+    return {action.value: can_on_cohort(user, cohort, action) for action in CohortAction}
+
+
+def _deny(cohort: Cohort, action: CohortAction) -> PermissionDenied:
+    if cohort.archived and action not in _ARCHIVED_ALLOWS:
+        return PermissionDenied("This cohort is archived and read-only.")
+    return PermissionDenied(_REASONS.get(action, "You are not allowed to do that."))
+
+
+def get_cohort_for(user: User | None, slug: str, action: CohortAction) -> Cohort:
+    cohort = Cohort.objects.filter(slug=slug).first()
+    if cohort is None or not can_view_cohort(user, cohort):
+        raise Http404("No such cohort.")
+    if not can_on_cohort(user, cohort, action):
+        raise _deny(cohort, action)
+    return cohort
+
+
+def get_membership_for(user: User, cohort: Cohort, pk: int) -> Membership:
+    """A membership of *this* cohort that the user may manage: ids from elsewhere 404."""
+    if not can_on_cohort(user, cohort, CohortAction.MANAGE_MEMBERS):
+        raise _deny(cohort, CohortAction.MANAGE_MEMBERS)
+    membership = Membership.objects.select_related("user").filter(pk=pk, cohort=cohort).first()
+    if membership is None:
+        raise Http404("No such member.")
+    return membership
+
+
+def get_invite_for(user: User, cohort: Cohort, pk: int) -> Invite:
+    if not can_on_cohort(user, cohort, CohortAction.MANAGE_INVITES):
+        raise _deny(cohort, CohortAction.MANAGE_INVITES)
+    invite = Invite.objects.filter(pk=pk, cohort=cohort).first()
+    if invite is None:
+        raise Http404("No such invite.")
+    return invite

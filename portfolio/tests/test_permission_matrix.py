@@ -1,0 +1,165 @@
+"""Every URL × every persona × the status they get. The guard test below fails when a
+named URL has no row, so a new view cannot ship without deciding who may use it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from conftest import make_invite
+from portfolio.models import Membership
+
+PERSONAS = ["visitor", "outsider", "learner", "peer", "mentor", "organizer"]
+LOGIN = 302  # visitors are sent to the login page
+
+
+def everyone(status: int) -> dict[str, int]:
+    return dict.fromkeys(PERSONAS, status)
+
+
+def members_only(status: int, *, visitor: int = LOGIN) -> dict[str, int]:
+    return {
+        "visitor": visitor,
+        "outsider": 404,
+        **dict.fromkeys(["learner", "peer", "mentor", "organizer"], status),
+    }
+
+
+def organizers_only(status: int) -> dict[str, int]:
+    return {**members_only(403), "organizer": status}
+
+
+@dataclass
+class Row:
+    name: str
+    method: str
+    expected: dict[str, int]
+    args: Callable[[dict], list] = lambda objects: []
+    data: dict = field(default_factory=dict)
+
+
+def slug(objects: dict) -> list:
+    return [objects["cohort"].slug]
+
+
+def learner_membership(objects: dict) -> list:
+    return [objects["cohort"].slug, objects["learner_membership"].pk]
+
+
+def invite(objects: dict) -> list:
+    return [objects["cohort"].slug, objects["invite"].pk]
+
+
+def token(objects: dict) -> list:
+    return [objects["invite"].token]
+
+
+MATRIX = [
+    Row("home", "get", everyone(200)),
+    Row("healthz", "get", everyone(200)),
+    Row("cohort_list", "get", {**everyone(200), "visitor": LOGIN}),
+    Row("cohort_create", "get", {**everyone(200), "visitor": LOGIN}),
+    Row("cohort_create", "post", {**everyone(422), "visitor": LOGIN}, data={"name": ""}),
+    Row("cohort_detail", "get", members_only(200), slug),
+    Row("cohort_edit", "get", organizers_only(200), slug),
+    Row("cohort_edit", "post", organizers_only(422), slug, {"name": ""}),
+    Row("cohort_archive", "post", organizers_only(302), slug, {"action": "archive"}),
+    Row("cohort_leave", "post", members_only(302), slug),
+    Row("member_list", "get", members_only(200), slug),
+    Row("member_role", "post", organizers_only(302), learner_membership, {"role": "mentor"}),
+    Row("member_remove", "post", organizers_only(302), learner_membership),
+    Row(
+        "invite_create",
+        "post",
+        organizers_only(302),
+        slug,
+        {"role": "learner", "expires_in": "7", "max_uses": "5"},
+    ),
+    Row("invite_revoke", "post", organizers_only(302), invite),
+    Row("join", "get", everyone(200), token),
+    Row(
+        "join",
+        "post",
+        {"visitor": LOGIN, "outsider": 302, **dict.fromkeys(PERSONAS[2:], 200)},
+        token,
+    ),
+]
+
+# Third-party URL sets with their own tests and protections.
+EXTERNAL_NAMESPACES = {"admin"}
+EXTERNAL_PREFIXES = ("account_",)
+
+
+@pytest.fixture
+def objects(personas, cohort):
+    return {
+        "cohort": cohort,
+        "learner_membership": Membership.objects.get(user=personas["learner"], cohort=cohort),
+        "invite": make_invite(cohort),
+    }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("row", MATRIX, ids=lambda row: f"{row.method}-{row.name}")
+def test_permission_matrix(client, personas, objects, row: Row, persona: str):
+    user = personas[persona]
+    if user is not None:
+        client.force_login(user)
+    url = reverse(row.name, args=row.args(objects))
+    response = getattr(client, row.method)(url, row.data)
+    assert response.status_code == row.expected[persona], (
+        f"{persona} {row.method.upper()} {url}: {response.status_code}"
+    )
+    if row.expected[persona] == LOGIN and persona == "visitor" and row.name != "join":
+        assert response["Location"].startswith(reverse("account_login"))
+    if response.get("Content-Type", "").startswith("text/html") and response.content:
+        assert response.content.decode().count("<h1") == 1, "every page has exactly one h1"
+
+
+def named_urls(patterns=None, namespace: str = "") -> set[str]:
+    names: set[str] = set()
+    for entry in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(entry, URLResolver):
+            inner = entry.namespace or namespace
+            if inner in EXTERNAL_NAMESPACES:
+                continue
+            names |= named_urls(entry.url_patterns, inner)
+        elif (
+            isinstance(entry, URLPattern)
+            and entry.name
+            and not entry.name.startswith(EXTERNAL_PREFIXES)
+        ):
+            names.add(f"{namespace}:{entry.name}" if namespace else entry.name)
+    return names
+
+
+def test_every_named_url_has_a_row_in_the_matrix():
+    covered = {row.name for row in MATRIX}
+    missing = named_urls() - covered
+    assert not missing, f"add these URLs to the permission matrix: {sorted(missing)}"
+
+
+POST_ONLY = [row for row in MATRIX if row.method == "post"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "row",
+    [r for r in POST_ONLY if not any(o.name == r.name and o.method == "get" for o in MATRIX)],
+    ids=lambda row: row.name,
+)
+def test_post_only_urls_refuse_get_with_405(client, personas, objects, row: Row):
+    client.force_login(personas["organizer"])
+    assert client.get(reverse(row.name, args=row.args(objects))).status_code == 405
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["cohort_list", "cohort_detail", "member_list", "healthz", "home"])
+def test_read_only_urls_refuse_post_with_405(client, personas, objects, name):
+    client.force_login(personas["organizer"])
+    row = next(row for row in MATRIX if row.name == name)
+    assert client.post(reverse(name, args=row.args(objects))).status_code == 405
