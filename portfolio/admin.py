@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 
-from portfolio.models import User
+from portfolio.models import Cohort, Invite, Membership, User
 
 
 class NexusUserCreationForm(UserCreationForm):
@@ -38,3 +38,46 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["email", "username", "password1", "password2"]}),
     ]
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+    fields = ["user", "role", "joined_at"]
+    readonly_fields = ["joined_at"]
+
+
+class InviteInline(admin.TabularInline):
+    model = Invite
+    extra = 0
+    fields = ["role", "expires_at", "max_uses", "uses", "revoked_at", "created_by"]
+    readonly_fields = ["uses", "created_by"]
+
+
+@admin.register(Cohort)
+class CohortAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "program", "starts_on", "ends_on", "archived_at"]
+    list_filter = [("archived_at", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "slug", "program"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [MembershipInline, InviteInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "cohort", "role", "joined_at"]
+    list_filter = ["role"]
+    search_fields = ["user__email", "user__username", "cohort__name"]
+    autocomplete_fields = ["user", "cohort"]
+    list_select_related = ["user", "cohort"]
+
+
+@admin.register(Invite)
+class InviteAdmin(admin.ModelAdmin):
+    list_display = ["cohort", "role", "uses", "max_uses", "expires_at", "revoked_at"]
+    list_filter = ["role"]
+    search_fields = ["cohort__name", "token"]
+    readonly_fields = ["token", "uses", "created_at"]
+    autocomplete_fields = ["cohort", "created_by"]
+    list_select_related = ["cohort"]

@@ -180,3 +180,15 @@ def test_the_last_use_is_not_given_twice(cohort):
     with pytest.raises(InviteUnusable):
         invite.accept(make_user("second"))
     assert cohort.memberships.count() == 5
+
+
+def test_an_invite_opened_before_signing_up_waits_on_the_dashboard(client, cohort, settings):
+    settings.ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+    invite = make_invite(cohort, role="mentor")
+    client.get(reverse("join", args=[invite.token]))
+    newcomer = make_user("newcomer")
+    client.force_login(newcomer)
+    html = client.get(reverse("home")).content.decode()
+    assert "You were invited to join <strong>ProDev Backend 7</strong> as mentor." in html
+    client.post(reverse("join", args=[invite.token]))
+    assert "You were invited" not in client.get(reverse("home")).content.decode()

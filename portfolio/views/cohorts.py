@@ -32,6 +32,22 @@ from portfolio.permissions import (
 )
 
 ROLE_ORDER = [Role.ORGANIZER, Role.MENTOR, Role.LEARNER]
+PENDING_INVITE = "pending_invite"
+
+
+def pending_invite(request: HtmxHttpRequest) -> Invite | None:
+    """An invite the user opened before signing in and has not accepted yet."""
+    token = request.session.get(PENDING_INVITE)
+    if not token:
+        return None
+    invite = Invite.objects.select_related("cohort").filter(token=token).first()
+    if invite is None or not invite.is_active or invite.cohort.archived:
+        request.session.pop(PENDING_INVITE, None)
+        return None
+    if role_in(request.user, invite.cohort) is not None:
+        request.session.pop(PENDING_INVITE, None)
+        return None
+    return invite
 
 
 @login_required
@@ -315,10 +331,14 @@ def join(request: HtmxHttpRequest, token: str) -> HttpResponse:
         problem = "archived" if cohort.archived else invite.state
         if problem != InviteState.ACTIVE:
             return _join_problem(request, context, problem)
+        # If sign-up detours through email confirmation and `next` is lost, the
+        # dashboard still offers the way back here.
+        request.session[PENDING_INVITE] = invite.token
         return render(request, "portfolio/join.html", {**context, "next": request.path})
 
     existing = role_in(request.user, cohort)
     if existing is not None:
+        request.session.pop(PENDING_INVITE, None)
         context["member_role"] = Role(existing).label
         return render(request, "portfolio/join.html", {**context, "already": True})
     if request.method == "POST":
@@ -326,6 +346,7 @@ def join(request: HtmxHttpRequest, token: str) -> HttpResponse:
             membership, created = invite.accept(request.user)
         except InviteUnusable as exc:
             return _join_problem(request, context, exc.state)
+        request.session.pop(PENDING_INVITE, None)
         messages.success(
             request, f"Welcome to “{cohort.name}”! You joined as {membership.get_role_display()}."
         )

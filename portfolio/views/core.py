@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_safe
 
 from portfolio import health
 from portfolio.models import Membership
+from portfolio.views.cohorts import pending_invite
 
 
 @require_safe
@@ -21,7 +22,8 @@ def home(request: HttpRequest) -> HttpResponse:
         .annotate(people=Count("cohort__memberships"))
         .order_by("cohort__archived_at", "-cohort__starts_on", "cohort__name")
     )
-    return render(request, "portfolio/dashboard.html", {"memberships": memberships})
+    context = {"memberships": memberships, "pending_invite": pending_invite(request)}
+    return render(request, "portfolio/dashboard.html", context)
 
 
 @never_cache
