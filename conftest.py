@@ -124,3 +124,28 @@ def personas(learner, peer, mentor, organizer, outsider, other_cohort, cohort):
         "mentor": mentor,
         "organizer": organizer,
     }
+
+
+def make_page(author, cohort, *, title="My journey", visibility="mentors", sections=2, **extra):
+    from portfolio.models import Page
+    from portfolio.services import unique_page_slug
+
+    page = Page.objects.create(
+        author=author,
+        cohort=cohort,
+        title=title,
+        slug=unique_page_slug(author, title),
+        visibility=visibility,
+        **extra,
+    )
+    for n in range(sections):
+        page.add_section(
+            heading=f"Section {n + 1}", body=f"Body of **section {n + 1}**.", by=author
+        )
+    return page
+
+
+@pytest.fixture
+def journal(learner, cohort):
+    """The learner's page in the cohort, visible to mentors (the default)."""
+    return make_page(learner, cohort)

@@ -21,6 +21,11 @@ MEMBER_SCREENS = [
     "/cohorts/prodev-7/",
     "/cohorts/prodev-7/edit/",
     "/cohorts/prodev-7/members/",
+    "/pages/new/",
+    "/pages/import/",
+    "/@lena/journey/",
+    "/@lena/journey/history/",
+    "/@lena/journey/sections/{section}/edit/",
 ]
 
 
@@ -42,7 +47,48 @@ def cohort_with_people():
             user=make_user(f"person{n}", display_name=name), cohort=cohort, role=role
         )
     make_invite(cohort, role=Role.LEARNER, max_uses=25, created_by=lena)
+    journal_with_content(lena, cohort)
     return make_invite(cohort, role=Role.MENTOR, max_uses=2, created_by=lena)
+
+
+def journal_with_content(author, cohort):
+    from portfolio.models import Page
+
+    page = Page.objects.create(
+        author=author,
+        cohort=cohort,
+        title="My ProDev Backend journey",
+        slug="journey",
+        summary="Twelve weeks of Django, REST and GraphQL APIs, Docker and CI/CD.",
+    )
+    page.add_section(
+        heading="Overview",
+        body="The **ProDev Backend Engineering Program** taught me to build *production-ready* "
+        "backends. This page documents what I learned, where I got stuck, and how I got out.",
+        by=author,
+    )
+    page.add_section(
+        heading="Key Technologies Covered",
+        body="| Tool | What for |\n|---|---|\n| Python | core language |\n"
+        "| Django | web framework |\n| Docker | consistent environments |\n",
+        by=author,
+    )
+    page.add_section(
+        heading="Challenges Faced and Solutions",
+        body="### Scaling API performance\n\nThe list endpoint made one query per row:\n\n"
+        "```python\nfor order in Order.objects.select_related('customer'):\n"
+        "    print(order.customer.name)\n```\n\n- [x] Added `select_related`\n"
+        "- [x] Paginated the endpoint\n- [ ] Cache the totals in Redis\n",
+        by=author,
+    )
+    page.add_section(
+        heading="Best Practices and Personal Takeaways",
+        prompt="What will you keep doing?",
+        by=author,
+    )
+    for name in ["Python", "Django", "Docker"]:
+        page.tags.create(name=name, slug=name.lower())
+    return page
 
 
 def visit_all(browser: Browser, base: str, paths: list[str], label: str, login: bool) -> None:
@@ -59,15 +105,21 @@ def visit_all(browser: Browser, base: str, paths: list[str], label: str, login: 
                 page.get_by_role("button", name="Sign In").click()
                 page.wait_for_url(f"{base}/")
             for path in paths:
-                page.goto(base + path)
-                name = path.strip("/").replace("/", "-")[:40] or "home"
+                response = page.goto(base + path)
+                assert response.status == (404 if "missing" in path else 200), path
+                name = path.strip("/").replace("/", "-").replace("@", "")[:40] or "home"
                 page.screenshot(
                     path=str(ARTIFACTS / f"{label}-{name}-{width}-{scheme}.png"), full_page=True
                 )
                 overflow = page.evaluate(
                     "document.documentElement.scrollWidth - document.documentElement.clientWidth"
                 )
-                assert overflow <= 0, f"{path} overflows by {overflow}px at {width}px"
+                culprits = page.evaluate(
+                    """() => [...document.querySelectorAll('body *')]
+                    .filter(e => e.getBoundingClientRect().right > innerWidth + 1)
+                    .slice(0, 5).map(e => e.tagName + '.' + e.className)"""
+                )
+                assert overflow <= 0, f"{path} overflows by {overflow}px at {width}px: {culprits}"
                 assert page.locator("h1").count() == 1, path
             context.close()
 
@@ -80,5 +132,8 @@ def test_visitor_screens_fit_phone_and_desktop(browser: Browser, live_server):
 
 def test_member_screens_fit_phone_and_desktop(browser: Browser, live_server):
     invite = cohort_with_people()
-    paths = [*MEMBER_SCREENS, f"/join/{invite.token}/"]
+    from portfolio.models import Section
+
+    section = Section.objects.get(heading="Challenges Faced and Solutions").pk
+    paths = [*(p.format(section=section) for p in MEMBER_SCREENS), f"/join/{invite.token}/"]
     visit_all(browser, live_server.url, paths, "member", login=True)

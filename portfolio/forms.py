@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.text import slugify
 
-from portfolio.models import RESERVED_COHORT_SLUGS, Cohort, Role, User
+from portfolio.models import RESERVED_COHORT_SLUGS, Cohort, Role, User, Visibility
 
 
 class NexusFormRenderer(TemplatesSetting):
@@ -122,3 +122,149 @@ class InviteForm(forms.Form):
 
     def expires_at(self):
         return timezone.now() + timedelta(days=self.cleaned_data["expires_in"])
+
+
+# Journal pages --------------------------------------------------------------------------
+
+MAX_SECTION_BODY = 50_000
+MAX_IMPORT_BYTES = 200 * 1024
+
+
+class NewPageForm(forms.Form):
+    cohort = forms.ModelChoiceField(
+        queryset=Cohort.objects.none(),
+        empty_label=None,
+        help_text="Who can review it: the page belongs to this cohort.",
+    )
+    title = forms.CharField(max_length=200, widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    start = forms.ChoiceField(
+        choices=[
+            ("template", "From the Project Nexus template"),
+            ("blank", "Blank page"),
+        ],
+        initial="template",
+        widget=forms.RadioSelect,
+        label="Start",
+    )
+
+    def __init__(self, *args, cohorts, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["cohort"].queryset = cohorts
+        self.fields["title"].widget.attrs["placeholder"] = "e.g. My ProDev Backend journey"
+
+
+class SectionForm(forms.Form):
+    heading = forms.CharField(max_length=200)
+    body = forms.CharField(
+        required=False,
+        max_length=MAX_SECTION_BODY,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 12}),
+        label="Text (Markdown)",
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def clean_heading(self) -> str:
+        return " ".join(self.cleaned_data["heading"].split())
+
+    def clean_body(self) -> str:
+        return self.cleaned_data["body"].replace("\r\n", "\n").strip("\n").rstrip()
+
+
+class NewSectionForm(forms.Form):
+    heading = forms.CharField(max_length=200, label="New section heading")
+
+    def clean_heading(self) -> str:
+        return " ".join(self.cleaned_data["heading"].split())
+
+
+class PageMetaForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    summary = forms.CharField(
+        required=False,
+        max_length=600,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="One or two sentences shown under the title and in listings.",
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def clean_title(self) -> str:
+        return " ".join(self.cleaned_data["title"].split())
+
+    def clean_summary(self) -> str:
+        return self.cleaned_data["summary"].replace("\r\n", "\n").strip()
+
+
+class VisibilityForm(forms.Form):
+    visibility = forms.ChoiceField(choices=Visibility.choices, label="Who can see this page")
+
+
+class TagForm(forms.Form):
+    name = forms.CharField(max_length=40, label="Add a tag")
+
+    def clean_name(self) -> str:
+        name = " ".join(self.cleaned_data["name"].split())
+        if not slugify(name):
+            raise forms.ValidationError("A tag needs at least one letter or digit.")
+        return name
+
+
+class ImportForm(forms.Form):
+    cohort = forms.ModelChoiceField(queryset=Cohort.objects.none(), empty_label=None)
+    file = forms.FileField(
+        required=False,
+        label="Markdown file",
+        help_text="A README.md or any .md file, up to 200 KB.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".md,.markdown,.txt,text/markdown"}),
+    )
+    text = forms.CharField(
+        required=False,
+        label="…or paste Markdown",
+        widget=forms.Textarea(attrs={"rows": 10}),
+        strip=False,
+    )
+
+    def __init__(self, *args, cohorts, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["cohort"].queryset = cohorts
+
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        if upload is None:
+            return None
+        if upload.size > MAX_IMPORT_BYTES:
+            raise forms.ValidationError(
+                "That file is %(size)s KB; the limit is 200 KB.",
+                params={"size": upload.size // 1024},
+            )
+        raw = upload.read()
+        return decode_markdown(raw)
+
+    def clean_text(self) -> str:
+        text = self.cleaned_data.get("text", "")
+        if len(text.encode()) > MAX_IMPORT_BYTES:
+            raise forms.ValidationError("That is more than 200 KB of text; the limit is 200 KB.")
+        return text
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if not self.errors and not (data.get("file") or (data.get("text") or "").strip()):
+            raise forms.ValidationError("Choose a Markdown file or paste some Markdown.")
+        data["markdown"] = data.get("file") or data.get("text") or ""
+        return data
+
+
+def decode_markdown(raw: bytes) -> str:
+    if b"\x00" in raw and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise forms.ValidationError("That file is not text. Choose a Markdown (.md) file.")
+    for encoding in ("utf-8-sig", "utf-16"):
+        try:
+            text = raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if encoding == "utf-16" and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+            break
+        return text
+    raise forms.ValidationError(
+        "That file is not UTF-8 text. Save it as UTF-8 Markdown and try again."
+    )

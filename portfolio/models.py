@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import secrets
+import uuid
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
@@ -371,3 +372,285 @@ class Invite(models.Model):
             Invite.objects.filter(pk=invite.pk).update(uses=models.F("uses") + 1)
         self.refresh_from_db(fields=["uses"])
         return membership, True
+
+
+# Journal pages --------------------------------------------------------------------------
+
+
+class Visibility(models.TextChoices):
+    PRIVATE = "private", "Only me"
+    MENTORS = "mentors", "Me and the cohort’s mentors"
+    COHORT = "cohort", "Everyone in the cohort"
+    PUBLIC = "public", "Public: anyone with the link"
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    IN_REVIEW = "in_review", "In review"
+    APPROVED = "approved", "Approved"
+    CHANGES_REQUESTED = "changes_requested", "Changes requested"
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=40)
+    slug = models.SlugField(max_length=50, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(Lower("name"), name="tag_name_ci_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PageQuerySet(models.QuerySet):
+    def visible_to(self, user: User | None) -> PageQuerySet:
+        """The pages a user may see, per the spec's visibility table. Every listing
+        and search starts here, so no list can show more than the page view would."""
+        public = models.Q(visibility=Visibility.PUBLIC)
+        if user is None or not user.is_authenticated:
+            return self.filter(public)
+        cohorts = Membership.objects.filter(user=user).values("cohort_id")
+        reviewing = Membership.objects.filter(
+            user=user, role__in=[Role.MENTOR, Role.ORGANIZER]
+        ).values("cohort_id")
+        return self.filter(
+            public
+            | models.Q(author=user)
+            | models.Q(visibility=Visibility.COHORT, cohort_id__in=cohorts)
+            | models.Q(visibility=Visibility.MENTORS, cohort_id__in=reviewing)
+        )
+
+
+class Page(models.Model):
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="pages")
+    author = models.ForeignKey(User, on_delete=models.CASCADE, related_name="pages")
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80)
+    summary = models.TextField(max_length=600, blank=True)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="pages")
+    visibility = models.CharField(
+        max_length=16, choices=Visibility.choices, default=Visibility.MENTORS
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    # Optimistic lock for the page's own fields (title, summary): a save names the
+    # version it started from and is refused when another save came first.
+    version = models.PositiveIntegerField(default=1)
+    # Bumped by every change to what the page says (title, summary, any section), so
+    # comments and reviews can record exactly which text they were about.
+    content_version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-updated_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["author", "slug"], name="page_slug_unique_per_author"),
+            models.CheckConstraint(
+                condition=models.Q(visibility__in=Visibility.values), name="page_visibility_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=Status.values), name="page_status_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["cohort", "status", "-updated_at"], name="page_cohort_status"),
+            models.Index(fields=["author", "-updated_at"], name="page_author_updated"),
+            models.Index(fields=["visibility", "-updated_at"], name="page_visibility_updated"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("page_detail", args=[self.author.username, self.slug])
+
+    @property
+    def edited_since_approval(self) -> bool:
+        return (
+            self.status == Status.APPROVED
+            and self.approved_at is not None
+            and self.updated_at > self.approved_at
+        )
+
+    def touch(self) -> None:
+        """Record a change to the page's content."""
+        self.updated_at = timezone.now()
+        Page.objects.filter(pk=self.pk).update(
+            updated_at=self.updated_at, content_version=models.F("content_version") + 1
+        )
+        self.content_version += 1
+
+    def next_position(self) -> int:
+        last = self.sections.aggregate(models.Max("position"))["position__max"]
+        return 0 if last is None else last + 1
+
+    def save_meta(self, *, title: str, summary: str, base_version: int) -> bool:
+        """Save title and summary unless someone saved since base_version.
+
+        Returns whether anything changed; raises StaleVersion on a conflict."""
+        with transaction.atomic():
+            current = Page.objects.select_for_update().get(pk=self.pk)
+            if current.version != base_version:
+                raise StaleVersion
+            if (current.title, current.summary) == (title, summary):
+                return False
+            self.title, self.summary = title, summary
+            self.version = current.version + 1
+            self.save(update_fields=["title", "summary", "version"])
+            self.touch()
+        return True
+
+    def add_section(self, *, heading: str, body: str = "", prompt: str = "", by: User) -> Section:
+        with transaction.atomic():
+            section = Section(
+                page=self, heading=heading, body=body, prompt=prompt, position=self.next_position()
+            )
+            section.render()
+            section.save()
+            section.record(RevisionKind.CREATED, by=by)
+            self.touch()
+        return section
+
+    def move_section(self, section: Section, direction: str) -> bool:
+        """Swap a section with its neighbour above ("up") or below ("down")."""
+        with transaction.atomic():
+            ordered = list(self.sections.select_for_update().order_by("position", "id"))
+            index = next(i for i, s in enumerate(ordered) if s.pk == section.pk)
+            other = index - 1 if direction == "up" else index + 1
+            if not 0 <= other < len(ordered):
+                return False
+            ordered[index], ordered[other] = ordered[other], ordered[index]
+            for position, item in enumerate(ordered):
+                if item.position != position:
+                    Section.objects.filter(pk=item.pk).update(position=position)
+            self.touch()
+        return True
+
+
+class StaleVersion(Exception):
+    """A save started from a version that is no longer current."""
+
+
+class Section(models.Model):
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="sections")
+    # Stable identity across delete and restore, so history stays one story.
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    heading = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    body_html = models.TextField(blank=True, editable=False)
+    prompt = models.CharField(max_length=300, blank=True)
+    position = models.PositiveIntegerField(default=0)
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        indexes = [models.Index(fields=["page", "position"], name="section_page_position")]
+
+    def __str__(self) -> str:
+        return self.heading
+
+    @property
+    def anchor(self) -> str:
+        return f"section-{self.uid.hex[:12]}"
+
+    def render(self) -> None:
+        from portfolio.markdown import render_markdown
+
+        self.body_html = render_markdown(self.body)
+
+    def record(self, kind: str, *, by: User | None) -> Revision:
+        return Revision.objects.create(
+            page_id=self.page_id,
+            section=None if kind == RevisionKind.DELETED else self,
+            section_uid=self.uid,
+            kind=kind,
+            heading=self.heading,
+            body=self.body,
+            section_version=self.version,
+            author=by,
+        )
+
+    def save_text(self, *, heading: str, body: str, base_version: int, by: User) -> bool:
+        """Save a new heading and body unless someone saved since base_version.
+
+        Every real change writes a Revision. Returns whether anything changed; raises
+        StaleVersion when the section moved on (another tab, another device)."""
+        with transaction.atomic():
+            current = Section.objects.select_for_update().get(pk=self.pk)
+            if current.version != base_version:
+                raise StaleVersion
+            if (current.heading, current.body) == (heading, body):
+                return False
+            self.heading, self.body = heading, body
+            self.version = current.version + 1
+            self.render()
+            self.save(update_fields=["heading", "body", "body_html", "version", "updated_at"])
+            self.record(RevisionKind.EDITED, by=by)
+            self.page.touch()
+        return True
+
+    def remove(self, *, by: User) -> Revision:
+        """Delete the section; its text stays in history and can be restored."""
+        with transaction.atomic():
+            revision = self.record(RevisionKind.DELETED, by=by)
+            page = self.page
+            self.delete()
+            page.touch()
+        return revision
+
+
+class RevisionKind(models.TextChoices):
+    CREATED = "created", "Added"
+    EDITED = "edited", "Edited"
+    DELETED = "deleted", "Deleted"
+    RESTORED = "restored", "Restored"
+
+
+class Revision(models.Model):
+    """Append-only history of a section's text. A page's history is its sections'."""
+
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="revisions")
+    section = models.ForeignKey(
+        Section, on_delete=models.SET_NULL, null=True, blank=True, related_name="revisions"
+    )
+    section_uid = models.UUIDField(db_index=True)
+    kind = models.CharField(max_length=10, choices=RevisionKind.choices)
+    heading = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    section_version = models.PositiveIntegerField()
+    author = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["page", "-created_at"], name="revision_page_created")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} “{self.heading}”"
+
+    def restore(self, *, by: User) -> Section:
+        """Bring a deleted section back, at the end of the page, with its history."""
+        with transaction.atomic():
+            page = Page.objects.select_for_update().get(pk=self.page_id)
+            if Section.objects.filter(uid=self.section_uid).exists():
+                raise ValidationError("That section is on the page already.")
+            section = Section(
+                page=page,
+                uid=self.section_uid,
+                heading=self.heading,
+                body=self.body,
+                position=page.next_position(),
+                version=self.section_version + 1,
+            )
+            section.render()
+            section.save()
+            Revision.objects.filter(section_uid=self.section_uid).update(section=section)
+            section.record(RevisionKind.RESTORED, by=by)
+            page.touch()
+        return section

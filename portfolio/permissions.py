@@ -16,7 +16,7 @@ from enum import StrEnum
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from portfolio.models import Cohort, Invite, Membership, Role, User
+from portfolio.models import Cohort, Invite, Membership, Page, Role, Section, User, Visibility
 
 
 class CohortAction(StrEnum):
@@ -117,3 +117,68 @@ def get_invite_for(user: User, cohort: Cohort, pk: int) -> Invite:
     if invite is None:
         raise Http404("No such invite.")
     return invite
+
+
+# Pages --------------------------------------------------------------------------------
+
+
+class PageAction(StrEnum):
+    VIEW = "view"  # the page, its history, its Markdown export
+    EDIT = "edit"  # title, summary, sections, tags, visibility: the author only
+
+
+def can_view_page(user: User | None, page: Page) -> bool:
+    """The instance twin of Page.objects.visible_to(); a test keeps the two in step."""
+    if page.visibility == Visibility.PUBLIC:
+        return True
+    if user is None or not user.is_authenticated:
+        return False
+    if page.author_id == user.pk:
+        return True
+    role = role_in(user, page.cohort)
+    if page.visibility == Visibility.COHORT:
+        return role is not None
+    if page.visibility == Visibility.MENTORS:
+        return role in {Role.MENTOR, Role.ORGANIZER}
+    return False
+
+
+def can_on_page(user: User | None, page: Page, action: PageAction) -> bool:
+    if not can_view_page(user, page):
+        return False
+    if action == PageAction.EDIT:
+        return page.author_id == user.pk and not page.cohort.archived
+    return True
+
+
+def page_abilities(user: User | None, page: Page) -> dict[str, bool]:
+    return {action.value: can_on_page(user, page, action) for action in PageAction}
+
+
+def get_page_for(user: User | None, username: str, slug: str, action: PageAction) -> Page:
+    page = (
+        Page.objects.select_related("author", "cohort")
+        .filter(author__username=username.lower(), slug=slug)
+        .first()
+    )
+    if page is None or not can_view_page(user, page):
+        raise Http404("No such page.")
+    if not can_on_page(user, page, action):
+        if page.cohort.archived:
+            raise PermissionDenied("This page’s cohort is archived, so the page is read-only.")
+        raise PermissionDenied("Only the page’s author can change it.")
+    return page
+
+
+def get_section_for(page: Page, pk: int) -> Section:
+    """A section of *this* page: ids from other pages are not found."""
+    section = Section.objects.filter(pk=pk, page=page).first()
+    if section is None:
+        raise Http404("No such section.")
+    section.page = page
+    return section
+
+
+def cohorts_for_new_pages(user: User):
+    """The cohorts a user may start a page in: theirs, unless archived."""
+    return Cohort.objects.filter(memberships__user=user, archived_at__isnull=True).order_by("name")

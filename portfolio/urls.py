@@ -1,8 +1,24 @@
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import include, path
 
-from portfolio.views import cohorts, core
+from portfolio.views import cohorts, core, pages
+
+page_urls = [
+    path("", pages.page_detail, name="page_detail"),
+    path("meta/", pages.page_meta, name="page_meta"),
+    path("visibility/", pages.page_visibility, name="page_visibility"),
+    path("tags/", pages.tag_add, name="tag_add"),
+    path("tags/<slug:tag>/remove/", pages.tag_remove, name="tag_remove"),
+    path("preview/", pages.page_preview, name="page_preview"),
+    path("sections/", pages.section_add, name="section_add"),
+    path("sections/<int:pk>/", pages.section_detail, name="section_detail"),
+    path("sections/<int:pk>/edit/", pages.section_edit, name="section_edit"),
+    path("sections/<int:pk>/delete/", pages.section_delete, name="section_delete"),
+    path("sections/<int:pk>/move/", pages.section_move, name="section_move"),
+    path("history/", pages.page_history, name="page_history"),
+    path("history/<int:pk>/restore/", pages.revision_restore, name="revision_restore"),
+]
 
 urlpatterns = [
     path("", core.home, name="home"),
@@ -27,4 +43,8 @@ urlpatterns = [
         name="invite_revoke",
     ),
     path("join/<str:token>/", cohorts.join, name="join"),
+    path("pages/new/", pages.page_new, name="page_new"),
+    path("pages/import/", pages.page_import_view, name="page_import"),
+    path("@<slug:username>/<slug:slug>.md", pages.page_export_view, name="page_export"),
+    path("@<slug:username>/<slug:slug>/", include(page_urls)),
 ]

@@ -158,6 +158,27 @@
     target.value = slugify(field.value);
   });
 
+  // Editors: Ctrl/Cmd+Enter saves, Escape cancels.
+  document.addEventListener("keydown", function (event) {
+    var form = event.target.closest && event.target.closest("form[data-editor]");
+    if (!form) return;
+    // Make sure htmx has wired up freshly swapped controls before we use them.
+    if (window.htmx) window.htmx.process(form.closest("section, .page-header") || form);
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      var save = form.querySelector('button[type="submit"][name="save"]') ||
+        form.querySelector('button[type="submit"]');
+      form.requestSubmit(save || undefined);
+    } else if (event.key === "Escape") {
+      var cancel = form.closest("section, .page-header").querySelector("[data-cancel]");
+      if (cancel) {
+        event.preventDefault();
+        event.stopPropagation();
+        cancel.click();
+      }
+    }
+  });
+
   // Close an open <details class="menu"> when clicking elsewhere or pressing Escape.
   document.addEventListener("click", function (event) {
     document.querySelectorAll("details.menu[open]").forEach(function (menu) {

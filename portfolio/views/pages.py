@@ -1,0 +1,452 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import reswap, retarget
+
+from portfolio.diff import word_diff
+from portfolio.forms import (
+    MAX_SECTION_BODY,
+    ImportForm,
+    NewPageForm,
+    NewSectionForm,
+    PageMetaForm,
+    SectionForm,
+    TagForm,
+    VisibilityForm,
+)
+from portfolio.http import HtmxHttpRequest
+from portfolio.markdown import render_markdown
+from portfolio.models import Page, Revision, RevisionKind, Section, StaleVersion, Tag
+from portfolio.permissions import (
+    PageAction,
+    cohorts_for_new_pages,
+    get_page_for,
+    get_section_for,
+    page_abilities,
+)
+from portfolio.readme import parse_readme
+from portfolio.services import page_create, page_export, page_import, tag_get_or_create
+
+TEMPLATE = "portfolio/page_detail.html"
+MAX_TAGS = 10
+
+
+def _page_context(request: HtmxHttpRequest, page: Page, **extra) -> dict:
+    sections = list(page.sections.all())
+    for section in sections:
+        section.page = page
+    can = page_abilities(request.user, page)
+    context = {
+        "page": page,
+        "sections": sections,
+        "tags": list(page.tags.all()),
+        "can": can,
+        **extra,
+    }
+    if can["edit"]:
+        context.setdefault(
+            "visibility_form", VisibilityForm(initial={"visibility": page.visibility})
+        )
+        context.setdefault("tag_form", TagForm())
+        context.setdefault("new_section_form", NewSectionForm())
+        context["tag_suggestions"] = list(
+            Tag.objects.annotate(uses=Count("pages"))
+            .order_by("-uses", "name")
+            .values_list("name", flat=True)[:60]
+        )
+    return context
+
+
+def _section_context(request: HtmxHttpRequest, page: Page, section: Section, **extra) -> dict:
+    return {"page": page, "section": section, "can": page_abilities(request.user, page), **extra}
+
+
+# Creating, importing, exporting -------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def page_new(request: HtmxHttpRequest) -> HttpResponse:
+    cohorts = cohorts_for_new_pages(request.user)
+    form = NewPageForm(request.POST or None, cohorts=cohorts)
+    if not cohorts.exists():
+        return render(request, "portfolio/page_new.html", {"form": form, "no_cohorts": True})
+    if request.method == "POST":
+        if form.is_valid():
+            page = page_create(
+                cohort=form.cleaned_data["cohort"],
+                author=request.user,
+                title=form.cleaned_data["title"],
+                from_template=form.cleaned_data["start"] == "template",
+            )
+            messages.success(request, "Your page is ready. Pick a section and start writing.")
+            return redirect(page)
+        return render(request, "portfolio/page_new.html", {"form": form}, status=422)
+    return render(request, "portfolio/page_new.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def page_import_view(request: HtmxHttpRequest) -> HttpResponse:
+    cohorts = cohorts_for_new_pages(request.user)
+    form = ImportForm(request.POST or None, request.FILES or None, cohorts=cohorts)
+    context = {"form": form, "no_cohorts": not cohorts.exists()}
+    if request.method == "POST" and not context["no_cohorts"]:
+        if form.is_valid():
+            upload = request.FILES.get("file")
+            fallback = upload.name.rsplit(".", 1)[0] if upload else "Imported journal"
+            parsed = parse_readme(form.cleaned_data["markdown"], fallback_title=fallback)
+            page = page_import(
+                cohort=form.cleaned_data["cohort"], author=request.user, parsed=parsed
+            )
+            count = len(parsed.sections)
+            messages.success(
+                request,
+                f"Imported “{page.title}” with {count} section{'s' if count != 1 else ''}.",
+            )
+            return redirect(page)
+        return render(request, "portfolio/page_import.html", context, status=422)
+    return render(request, "portfolio/page_import.html", context)
+
+
+@require_safe
+def page_export_view(request: HtmxHttpRequest, username: str, slug: str) -> HttpResponse:
+    page = get_page_for(request.user, username, slug, PageAction.VIEW)
+    response = HttpResponse(page_export(page=page), content_type="text/markdown; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{page.slug}.md"'
+    return response
+
+
+# Reading ------------------------------------------------------------------------------
+
+
+@require_safe
+def page_detail(request: HtmxHttpRequest, username: str, slug: str) -> HttpResponse:
+    page = get_page_for(request.user, username, slug, PageAction.VIEW)
+    return render(request, TEMPLATE, _page_context(request, page))
+
+
+@vary_on_headers("HX-Request")
+@require_safe
+def section_detail(request: HtmxHttpRequest, username: str, slug: str, pk: int) -> HttpResponse:
+    page = get_page_for(request.user, username, slug, PageAction.VIEW)
+    section = get_section_for(page, pk)
+    if not request.htmx:
+        return redirect(f"{page.get_absolute_url()}#{section.anchor}")
+    context = _section_context(request, page, section, focus_pk=section.pk)
+    return render(request, f"{TEMPLATE}#section", context)
+
+
+# Title and summary --------------------------------------------------------------------
+
+
+@login_required
+@vary_on_headers("HX-Request")
+@require_http_methods(["GET", "HEAD", "POST"])
+def page_meta(request: HtmxHttpRequest, username: str, slug: str) -> HttpResponse:
+    page = get_page_for(request.user, username, slug, PageAction.EDIT)
+    if request.method != "POST":
+        form = PageMetaForm(
+            initial={"title": page.title, "summary": page.summary, "version": page.version}
+        )
+        return _meta_response(request, page, form, status=200)
+    form = PageMetaForm(request.POST)
+    if not form.is_valid():
+        return _meta_response(request, page, form, status=422)
+    data = form.cleaned_data
+    try:
+        changed = page.save_meta(
+            title=data["title"], summary=data["summary"], base_version=data["version"]
+        )
+    except StaleVersion:
+        page.refresh_from_db()
+        mine = {"title": data["title"], "summary": data["summary"]}
+        return _meta_response(request, page, form, status=409, meta_conflict=mine)
+    if changed:
+        messages.success(request, "Title and summary saved.")
+    if not request.htmx:
+        return redirect(page)
+    return render(
+        request, f"{TEMPLATE}#page-header", _page_context(request, page, focus_title=True)
+    )
+
+
+def _meta_response(request, page, form, *, status: int, **extra) -> HttpResponse:
+    if request.htmx:
+        partial = "meta-conflict" if "meta_conflict" in extra else "meta-form"
+        context = {"page": page, "meta_form": form, "can": page_abilities(request.user, page)}
+        return render(request, f"{TEMPLATE}#{partial}", {**context, **extra}, status=status)
+    context = _page_context(request, page, meta_form=form, **extra)
+    return render(request, TEMPLATE, context, status=status)
+
+
+# Sections -----------------------------------------------------------------------------
+
+
+@login_required
+@vary_on_headers("HX-Request")
+@require_http_methods(["GET", "HEAD", "POST"])
+def section_edit(request: HtmxHttpRequest, username: str, slug: str, pk: int) -> HttpResponse:
+    page = get_page_for(request.user, username, slug, PageAction.EDIT)
+    section = get_section_for(page, pk)
+    if request.method != "POST":
+        form = _section_form(section)
+        return _section_form_response(request, page, section, form, status=200)
+    form = _section_form(section, request.POST)
+    if not form.is_valid():
+        return _section_form_response(request, page, section, form, status=422)
+    data = form.cleaned_data
+    if "preview" in request.POST:
+        # The no-JavaScript preview: the same form, with the rendered text below it.
+        preview = render_markdown(data["body"])
+        return _section_form_response(request, page, section, form, status=200, preview=preview)
+    try:
+        changed = section.save_text(
+            heading=data["heading"],
+            body=data["body"],
+            base_version=data["version"],
+            by=request.user,
+        )
+    except StaleVersion:
+        section.refresh_from_db()
+        conflict = {"heading": data["heading"], "body": data["body"]}
+        return _section_form_response(request, page, section, form, status=409, conflict=conflict)
+    if changed:
+        messages.success(request, f"Saved “{section.heading}”.")
+    if not request.htmx:
+        return redirect(f"{page.get_absolute_url()}#{section.anchor}")
+    context = _section_context(request, page, section, focus_pk=section.pk)
+    return render(request, f"{TEMPLATE}#section", context)
+
+
+def _section_form(section: Section, data=None) -> SectionForm:
+    # Several sections can be open at once: each form's ids carry the section.
+    initial = {"heading": section.heading, "body": section.body, "version": section.version}
+    return SectionForm(data, initial=initial, auto_id=f"s{section.pk}-%s")
+
+
+def _section_form_response(request, page, section, form, *, status: int, **extra):
+    extra = {"section_form": form, **extra}
+    if request.htmx:
+        partial = "section-conflict" if "conflict" in extra else "section-form"
+        context = _section_context(request, page, section, **extra)
+        return render(request, f"{TEMPLATE}#{partial}", context, status=status)
+    context = _page_context(request, page, editing_pk=section.pk, **extra)
+    return render(request, TEMPLATE, context, status=status)
+
+
+@login_required
+@require_POST
+def section_add(request: HtmxHttpRequest, username: str, slug: str) -> HttpResponse:
+    page = get_page_for(request.user, username, slug, PageAction.EDIT)
+    form = NewSectionForm(request.POST)
+    if not form.is_valid():
+        if request.htmx:
+            context = {
+                "page": page,
+                "new_section_form": form,
+                "can": page_abilities(request.user, page),
+            }
+            response = render(request, f"{TEMPLATE}#add-section", context, status=422)
+            return reswap(retarget(response, "#add-section"), "outerHTML")
+        return render(
+            request, TEMPLATE, _page_context(request, page, new_section_form=form), status=422
+        )
+    section = page.add_section(heading=form.cleaned_data["heading"], by=request.user)
+    section.page = page
+    messages.success(request, f"Added “{section.heading}”. Write it now, or come back later.")
+    if not request.htmx:
+        return redirect(
+            "section_edit", username=page.author.username, slug=page.slug, pk=section.pk
+        )
+    form = _section_form(section)
+    context = _section_context(
+        request, page, section, section_form=form, new_section_form=NewSectionForm(), oob=True
+    )
+    return render(request, f"{TEMPLATE}#section-added", context)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def section_delete(request: HtmxHttpRequest, username: str, slug: str, pk: int) -> HttpResponse:
+    page = get_page_for(request.user, username, slug, PageAction.EDIT)
+    section = get_section_for(page, pk)
+    if request.method != "POST":
+        # Without JavaScript there is no confirm() dialog: this page asks instead.
+        return render(request, "portfolio/section_delete.html", {"page": page, "section": section})
+    section.remove(by=request.user)
+    messages.success(request, f"Deleted “{section.heading}”. You can restore it from the history.")
+    if not request.htmx:
+        return redirect(page)
+    return HttpResponse("")
+
+
+@login_required
+@vary_on_headers("HX-Request")
+@require_POST
+def section_move(request: HtmxHttpRequest, username: str, slug: str, pk: int) -> HttpResponse:
+    page = get_page_for(request.user, username, slug, PageAction.EDIT)
+    section = get_section_for(page, pk)
+    direction = request.POST.get("direction")
+    if direction not in {"up", "down"}:
+        messages.error(request, "Move a section up or down.")
+        status = 422
+    else:
+        status = 200
+        if page.move_section(section, direction):
+            messages.success(request, f"Moved “{section.heading}” {direction}.")
+    if not request.htmx:
+        return redirect(f"{page.get_absolute_url()}#{section.anchor}")
+    context = _page_context(request, page, moved_pk=section.pk, moved_direction=direction)
+    return render(request, f"{TEMPLATE}#sections", context, status=status)
+
+
+@login_required
+@require_POST
+def page_preview(request: HtmxHttpRequest, username: str, slug: str) -> HttpResponse:
+    page = get_page_for(request.user, username, slug, PageAction.EDIT)
+    body = request.POST.get("body", "")
+    if len(body) > MAX_SECTION_BODY:
+        return HttpResponse(
+            f'<p class="preview-error">Too long to preview: the limit is {MAX_SECTION_BODY:,} '
+            "characters.</p>",
+            status=422,
+        )
+    context = {"page": page, "preview": render_markdown(body)}
+    return render(request, f"{TEMPLATE}#preview", context)
+
+
+# Page settings: visibility and tags ----------------------------------------------------
+
+
+@login_required
+@vary_on_headers("HX-Request")
+@require_POST
+def page_visibility(request: HtmxHttpRequest, username: str, slug: str) -> HttpResponse:
+    page = get_page_for(request.user, username, slug, PageAction.EDIT)
+    form = VisibilityForm(request.POST)
+    status = 200
+    if form.is_valid():
+        if page.visibility != form.cleaned_data["visibility"]:
+            page.visibility = form.cleaned_data["visibility"]
+            page.save(update_fields=["visibility"])
+            messages.success(request, f"Visibility: {page.get_visibility_display()}.")
+    else:
+        status = 422
+    if not request.htmx:
+        if status == 422:
+            messages.error(request, "Choose one of the listed visibilities.")
+        return redirect(page)
+    context = {"page": page, "visibility_form": form, "can": page_abilities(request.user, page)}
+    return render(request, f"{TEMPLATE}#visibility", context, status=status)
+
+
+def _tags_response(request, page, *, form=None, status=200) -> HttpResponse:
+    if not request.htmx:
+        return redirect(page)
+    context = _page_context(request, page, tag_form=form or TagForm(), focus_tags=True)
+    return render(request, f"{TEMPLATE}#tags", context, status=status)
+
+
+@login_required
+@vary_on_headers("HX-Request")
+@require_POST
+def tag_add(request: HtmxHttpRequest, username: str, slug: str) -> HttpResponse:
+    page = get_page_for(request.user, username, slug, PageAction.EDIT)
+    form = TagForm(request.POST)
+    if form.is_valid() and page.tags.count() >= MAX_TAGS:
+        form.add_error("name", f"A page can have up to {MAX_TAGS} tags.")
+    if not form.is_valid():
+        if not request.htmx:
+            messages.error(request, form.errors["name"][0])
+        return _tags_response(request, page, form=form, status=422)
+    tag = tag_get_or_create(form.cleaned_data["name"])
+    page.tags.add(tag)
+    messages.success(request, f"Tagged “{tag.name}”.")
+    return _tags_response(request, page)
+
+
+@login_required
+@vary_on_headers("HX-Request")
+@require_POST
+def tag_remove(request: HtmxHttpRequest, username: str, slug: str, tag: str) -> HttpResponse:
+    page = get_page_for(request.user, username, slug, PageAction.EDIT)
+    found = page.tags.filter(slug=tag).first()
+    if found is None:
+        raise Http404("That tag is not on this page.")
+    page.tags.remove(found)
+    messages.success(request, f"Removed the tag “{found.name}”.")
+    return _tags_response(request, page)
+
+
+# History ------------------------------------------------------------------------------
+
+
+@require_safe
+def page_history(request: HtmxHttpRequest, username: str, slug: str) -> HttpResponse:
+    page = get_page_for(request.user, username, slug, PageAction.VIEW)
+    revisions = page.revisions.select_related("author")
+    paginator = Paginator(revisions, 50)
+    listing = paginator.get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "revisions": listing,
+        "can": page_abilities(request.user, page),
+        "live_uids": set(page.sections.values_list("uid", flat=True)),
+    }
+    compare = _comparison(page, request.GET.get("a"), request.GET.get("b"))
+    if compare is not None:
+        context["compare"] = compare
+    return render(request, "portfolio/page_history.html", context)
+
+
+def _comparison(page: Page, a: str | None, b: str | None) -> dict | None:
+    """Compare two revisions; with only `b`, compare it with the one before it."""
+    if not (b or "").isdigit():
+        return None
+    new = page.revisions.select_related("author").filter(pk=int(b)).first()
+    if new is None:
+        return None
+    if (a or "").isdigit():
+        old = page.revisions.select_related("author").filter(pk=int(a)).first()
+    else:
+        old = (
+            page.revisions.select_related("author")
+            .filter(section_uid=new.section_uid, created_at__lte=new.created_at, pk__lt=new.pk)
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+    if old is not None and (old.created_at, old.pk) > (new.created_at, new.pk):
+        old, new = new, old
+    old_heading, old_body = (old.heading, old.body) if old else ("", "")
+    return {
+        "old": old,
+        "new": new,
+        "heading": word_diff(old_heading, new.heading),
+        "body": word_diff(old_body, new.body),
+        "same": old is not None and (old.heading, old.body) == (new.heading, new.body),
+    }
+
+
+@login_required
+@require_POST
+def revision_restore(request: HtmxHttpRequest, username: str, slug: str, pk: int) -> HttpResponse:
+    page = get_page_for(request.user, username, slug, PageAction.EDIT)
+    revision = Revision.objects.filter(pk=pk, page=page, kind=RevisionKind.DELETED).first()
+    if revision is None:
+        raise Http404("No deleted section with that id on this page.")
+    try:
+        section = revision.restore(by=request.user)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+        return redirect("page_history", username=page.author.username, slug=page.slug)
+    messages.success(request, f"Restored “{section.heading}” at the end of the page.")
+    return redirect(f"{page.get_absolute_url()}#{section.anchor}")
