@@ -11,7 +11,13 @@ from e2e.test_cohort_flow import log_in
 from portfolio.models import Cohort, Membership, Role, Section
 
 pytestmark = pytest.mark.django_db(transaction=True)
-SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "samples" / "project-nexus-README.md"
+SAMPLE = (
+    Path(__file__).resolve().parents[1]
+    / "portfolio"
+    / "tests"
+    / "fixtures"
+    / "project-nexus-README.md"
+)
 
 
 @pytest.fixture
