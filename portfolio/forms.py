@@ -268,3 +268,38 @@ def decode_markdown(raw: bytes) -> str:
     raise forms.ValidationError(
         "That file is not UTF-8 text. Save it as UTF-8 Markdown and try again."
     )
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Comment",
+        error_messages={"required": "Write something before posting."},
+    )
+    quote = forms.CharField(
+        required=False,
+        max_length=500,
+        label="About these words (optional)",
+        help_text="Paste or select the words in the section this comment is about.",
+    )
+    section = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def clean_body(self) -> str:
+        return self.cleaned_data["body"].replace("\r\n", "\n").strip()
+
+    def clean_quote(self) -> str:
+        return " ".join(self.cleaned_data.get("quote", "").split())
+
+
+class CommentEditForm(forms.Form):
+    body = forms.CharField(
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Comment",
+        error_messages={"required": "Write something, or delete the comment instead."},
+    )
+
+    def clean_body(self) -> str:
+        return self.cleaned_data["body"].replace("\r\n", "\n").strip()

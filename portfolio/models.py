@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import secrets
 import uuid
 
@@ -654,3 +655,127 @@ class Revision(models.Model):
             section.record(RevisionKind.RESTORED, by=by)
             page.touch()
         return section
+
+
+# Comments -------------------------------------------------------------------------------
+
+MENTION = re.compile(r"(?<![\w/@.])@([A-Za-z0-9](?:[A-Za-z0-9_-]{0,28}[A-Za-z0-9])?)\b")
+
+
+class Comment(models.Model):
+    """A comment on a page, or on one of its sections, optionally about quoted words.
+
+    A thread is a root comment and its replies (one level). The thread's state —
+    resolved, addressed — lives on the root. A comment remembers the section revision
+    it was written against, so it can tell when the text changed under it."""
+
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="comments")
+    section = models.ForeignKey(
+        Section, on_delete=models.SET_NULL, null=True, blank=True, related_name="comments"
+    )
+    # Which section's thread this is, stable across the section's delete and restore.
+    section_uid = models.UUIDField(null=True, blank=True, db_index=True)
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies"
+    )
+    author = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="comments")
+    body = models.TextField(max_length=5000)
+    body_html = models.TextField(blank=True, editable=False)
+    quote = models.CharField(max_length=500, blank=True)
+    page_version = models.PositiveIntegerField()
+    section_version = models.PositiveIntegerField(null=True, blank=True)
+    revision = models.ForeignKey(
+        Revision, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    mentions = models.ManyToManyField(User, blank=True, related_name="mentioned_in")
+    created_at = models.DateTimeField(default=timezone.now)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    addressed_at = models.DateTimeField(null=True, blank=True)
+    addressed_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    addressed_revision = models.ForeignKey(
+        Revision, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(parent__isnull=True) | models.Q(quote=""),
+                name="comment_replies_quote_nothing",
+            ),
+        ]
+        indexes = [models.Index(fields=["page", "created_at"], name="comment_page_created")]
+
+    def __str__(self) -> str:
+        return f"Comment by {self.author} on {self.page}"
+
+    @property
+    def is_root(self) -> bool:
+        return self.parent_id is None
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def is_resolved(self) -> bool:
+        return self.resolved_at is not None
+
+    def render(self, *, mentionable: dict[str, User]) -> list[User]:
+        """Render the body; @username of a cohort member becomes a profile link.
+        Returns the users mentioned."""
+        from portfolio.markdown import render_markdown
+
+        mentioned: dict[int, User] = {}
+
+        def link(match: re.Match) -> str:
+            user = mentionable.get(match.group(1).lower())
+            if user is None:
+                return match.group(0)
+            mentioned[user.pk] = user
+            return f"[@{user.username}](/@{user.username}/)"
+
+        self.body_html = render_markdown(MENTION.sub(link, self.body))
+        return list(mentioned.values())
+
+    def edit(self, body: str, *, mentionable: dict[str, User]) -> None:
+        self.body = body
+        users = self.render(mentionable=mentionable)
+        self.edited_at = timezone.now()
+        self.save(update_fields=["body", "body_html", "edited_at"])
+        self.mentions.set(users)
+
+    def soft_delete(self) -> None:
+        self.deleted_at = timezone.now()
+        self.body, self.body_html, self.quote = "", "", ""
+        self.save(update_fields=["deleted_at", "body", "body_html", "quote"])
+        self.mentions.clear()
+
+    def resolve(self, *, by: User) -> None:
+        self.resolved_at, self.resolved_by = timezone.now(), by
+        self.save(update_fields=["resolved_at", "resolved_by"])
+
+    def reopen(self) -> None:
+        self.resolved_at, self.resolved_by = None, None
+        self.addressed_at, self.addressed_by, self.addressed_revision = None, None, None
+        self.save(
+            update_fields=[
+                "resolved_at",
+                "resolved_by",
+                "addressed_at",
+                "addressed_by",
+                "addressed_revision",
+            ]
+        )
+
+    def mark_addressed(self, *, by: User, revision: Revision | None) -> None:
+        self.addressed_at, self.addressed_by = timezone.now(), by
+        self.addressed_revision = revision
+        self.save(update_fields=["addressed_at", "addressed_by", "addressed_revision"])

@@ -16,7 +16,17 @@ from enum import StrEnum
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from portfolio.models import Cohort, Invite, Membership, Page, Role, Section, User, Visibility
+from portfolio.models import (
+    Cohort,
+    Comment,
+    Invite,
+    Membership,
+    Page,
+    Role,
+    Section,
+    User,
+    Visibility,
+)
 
 
 class CohortAction(StrEnum):
@@ -125,6 +135,7 @@ def get_invite_for(user: User, cohort: Cohort, pk: int) -> Invite:
 class PageAction(StrEnum):
     VIEW = "view"  # the page, its history, its Markdown export
     EDIT = "edit"  # title, summary, sections, tags, visibility: the author only
+    COMMENT = "comment"  # start or join a discussion: cohort members who can see it
 
 
 def can_view_page(user: User | None, page: Page) -> bool:
@@ -148,6 +159,8 @@ def can_on_page(user: User | None, page: Page, action: PageAction) -> bool:
         return False
     if action == PageAction.EDIT:
         return page.author_id == user.pk and not page.cohort.archived
+    if action == PageAction.COMMENT:
+        return can_comment(user, page)
     return True
 
 
@@ -166,6 +179,8 @@ def get_page_for(user: User | None, username: str, slug: str, action: PageAction
     if not can_on_page(user, page, action):
         if page.cohort.archived:
             raise PermissionDenied("This page’s cohort is archived, so the page is read-only.")
+        if action == PageAction.COMMENT:
+            raise PermissionDenied("Only members of this page’s cohort can comment on it.")
         raise PermissionDenied("Only the page’s author can change it.")
     return page
 
@@ -182,3 +197,67 @@ def get_section_for(page: Page, pk: int) -> Section:
 def cohorts_for_new_pages(user: User):
     """The cohorts a user may start a page in: theirs, unless archived."""
     return Cohort.objects.filter(memberships__user=user, archived_at__isnull=True).order_by("name")
+
+
+# Comments -----------------------------------------------------------------------------
+
+
+class CommentAction(StrEnum):
+    EDIT = "edit"  # its author
+    DELETE = "delete"  # its author
+    RESOLVE = "resolve"  # resolve or reopen a thread: page author, thread author, mentors
+    ADDRESS = "address"  # mark a thread addressed: the page author
+
+
+def can_read_comments(user: User | None, page: Page) -> bool:
+    """The discussion is the cohort's: its members who can see the page read it, even
+    when the page itself is public."""
+    if user is None or not user.is_authenticated:
+        return False
+    return role_in(user, page.cohort) is not None and can_view_page(user, page)
+
+
+def can_comment(user: User | None, page: Page) -> bool:
+    """Members of the cohort who can see the page; never visitors or outsiders, even
+    on public pages; nobody in an archived cohort."""
+    return not page.cohort.archived and can_read_comments(user, page)
+
+
+def can_on_comment(user: User | None, comment: Comment, action: CommentAction) -> bool:
+    page = comment.page
+    if not can_comment(user, page) or comment.is_deleted:
+        return False
+    if action in {CommentAction.EDIT, CommentAction.DELETE}:
+        return comment.author_id == user.pk
+    if not comment.is_root:
+        return False
+    if action == CommentAction.ADDRESS:
+        return page.author_id == user.pk
+    return (
+        page.author_id == user.pk
+        or comment.author_id == user.pk
+        or is_mentor_or_organizer(user, page.cohort)
+    )
+
+
+def comment_abilities(user: User | None, comment: Comment) -> dict[str, bool]:
+    return {action.value: can_on_comment(user, comment, action) for action in CommentAction}
+
+
+def get_comment_for(user: User, page: Page, pk: int, action: CommentAction) -> Comment:
+    comment = Comment.objects.select_related("author").filter(pk=pk, page=page).first()
+    if comment is None:
+        raise Http404("No such comment.")
+    comment.page = page
+    if not can_on_comment(user, comment, action):
+        if page.cohort.archived:
+            raise PermissionDenied("This page’s cohort is archived, so the page is read-only.")
+        reasons = {
+            CommentAction.EDIT: "Only its author can edit a comment.",
+            CommentAction.DELETE: "Only its author can delete a comment.",
+            CommentAction.RESOLVE: "Only the page’s author, the thread’s author and mentors can "
+            "resolve or reopen a thread.",
+            CommentAction.ADDRESS: "Only the page’s author can mark a thread addressed.",
+        }
+        raise PermissionDenied(reasons[action])
+    return comment

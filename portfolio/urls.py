@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import include, path
 
-from portfolio.views import cohorts, core, pages
+from portfolio.views import cohorts, comments, core, pages, people
 
 page_urls = [
     path("", pages.page_detail, name="page_detail"),
@@ -18,6 +18,11 @@ page_urls = [
     path("sections/<int:pk>/move/", pages.section_move, name="section_move"),
     path("history/", pages.page_history, name="page_history"),
     path("history/<int:pk>/restore/", pages.revision_restore, name="revision_restore"),
+    path("comments/", comments.comment_create, name="comment_create"),
+    path("comments/<int:pk>/edit/", comments.comment_edit, name="comment_edit"),
+    path("comments/<int:pk>/delete/", comments.comment_delete, name="comment_delete"),
+    path("comments/<int:pk>/resolve/", comments.comment_resolve, name="comment_resolve"),
+    path("comments/<int:pk>/address/", comments.comment_address, name="comment_address"),
 ]
 
 urlpatterns = [
@@ -45,6 +50,7 @@ urlpatterns = [
     path("join/<str:token>/", cohorts.join, name="join"),
     path("pages/new/", pages.page_new, name="page_new"),
     path("pages/import/", pages.page_import_view, name="page_import"),
+    path("@<slug:username>/", people.profile, name="profile"),
     path("@<slug:username>/<slug:slug>.md", pages.page_export_view, name="page_export"),
     path("@<slug:username>/<slug:slug>/", include(page_urls)),
 ]

@@ -134,10 +134,11 @@ def test_the_page_view_makes_a_fixed_number_of_queries(
     journal = make_page(learner, cohort, sections=count)
     for name in ["Python", "Django", "Docker"]:
         journal.tags.create(name=name, slug=name.lower())
-    for user, limit in [(mentor, 7), (learner, 9)]:
+    for user, limit in [(mentor, 8), (learner, 10)]:
         client.force_login(user)
-        # Session, user, journal with author and cohort, role, sections, tags (and for the
-        # author, tag suggestions): the same whatever the number of sections.
+        # Session, user, page with author and cohort, role, sections, tags, comments,
+        # commenters' roles, latest revisions (and for the author, tag suggestions):
+        # the same whatever the number of sections.
         with django_assert_max_num_queries(limit):
             response = client.get(journal.get_absolute_url())
         assert response.content.decode().count('class="journal-section"') == count
@@ -159,3 +160,19 @@ def test_sections_store_rendered_html(journal):
 
 def test_visibility_values_are_exactly_the_specs():
     assert Visibility.values == ["private", "mentors", "cohort", "public"]
+
+
+def test_a_profile_lists_only_the_pages_the_viewer_may_see(client, learner, mentor, cohort):
+    make_page(learner, cohort, title="Public one", visibility="public")
+    make_page(learner, cohort, title="For mentors")
+    approved = make_page(learner, cohort, title="Approved one", visibility="public")
+    Page.objects.filter(pk=approved.pk).update(status="approved")
+    html = client.get("/@lena/").content.decode()
+    assert "Public one" in html and "Approved one" in html and "For mentors" not in html
+    assert html.index("Approved one") < html.index("Public one")
+    client.force_login(mentor)
+    assert "For mentors" in client.get("/@lena/").content.decode()
+
+
+def test_an_unknown_profile_is_404(client):
+    assert client.get("/@nobody/").status_code == 404

@@ -10,7 +10,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from conftest import make_invite, make_page
-from portfolio.models import Membership, Revision
+from portfolio.models import Comment, Membership, Revision
 
 PERSONAS = ["visitor", "outsider", "learner", "peer", "mentor", "organizer"]
 LOGIN = 302  # visitors are sent to the login page
@@ -87,6 +87,15 @@ def deleted(objects: dict) -> list:
     return [*page(objects), objects["deleted"].pk]
 
 
+def comment(objects: dict) -> list:
+    return [*page(objects), objects["comment"].pk]
+
+
+def comment_author_only(status: int) -> dict[str, int]:
+    """The fixture's comment was written by the mentor."""
+    return {**page_readers(403), "visitor": LOGIN, "mentor": status}
+
+
 SECTION_SAVE = {"heading": "New heading", "body": "New body", "version": 1}
 
 
@@ -123,6 +132,7 @@ MATRIX = [
     Row("page_new", "post", {**everyone(422), "visitor": LOGIN}, data={"title": ""}),
     Row("page_import", "get", {**everyone(200), "visitor": LOGIN}),
     Row("page_import", "post", {**everyone(422), "visitor": LOGIN}, data={"text": ""}),
+    Row("profile", "get", everyone(200), lambda objects: ["lena"]),
     Row("page_detail", "get", page_readers(200), page),
     Row("page_export", "get", page_readers(200), page),
     Row("page_history", "get", page_readers(200), page),
@@ -140,6 +150,12 @@ MATRIX = [
     Row("section_delete", "post", author_only(302), section),
     Row("section_move", "post", author_only(302), section, {"direction": "down"}),
     Row("revision_restore", "post", author_only(302), deleted),
+    Row("comment_create", "post", {**page_readers(302), "visitor": LOGIN}, page, {"body": "Hi"}),
+    Row("comment_edit", "get", comment_author_only(200), comment),
+    Row("comment_edit", "post", comment_author_only(302), comment, {"body": "Edited"}),
+    Row("comment_delete", "post", comment_author_only(302), comment),
+    Row("comment_resolve", "post", {**page_readers(302), "visitor": LOGIN}, comment),
+    Row("comment_address", "post", author_only(302), comment),
 ]
 
 # Third-party URL sets with their own tests and protections.
@@ -160,6 +176,15 @@ def objects(personas, cohort):
         "page": journal,
         "section": first,
         "deleted": Revision.objects.get(kind="deleted"),
+        "comment": Comment.objects.create(
+            page=journal,
+            section=first,
+            section_uid=first.uid,
+            author=personas["mentor"],
+            body="Root",
+            page_version=1,
+            section_version=1,
+        ),
     }
 
 

@@ -34,6 +34,7 @@ from portfolio.permissions import (
 )
 from portfolio.readme import parse_readme
 from portfolio.services import page_create, page_export, page_import, tag_get_or_create
+from portfolio.threads import build_threads
 
 TEMPLATE = "portfolio/page_detail.html"
 MAX_TAGS = 10
@@ -41,14 +42,19 @@ MAX_TAGS = 10
 
 def _page_context(request: HtmxHttpRequest, page: Page, **extra) -> dict:
     sections = list(page.sections.all())
+    threads = build_threads(page, sections, request.user)
     for section in sections:
         section.page = page
+        section.threads = threads.for_section(section)
     can = page_abilities(request.user, page)
     context = {
         "page": page,
         "sections": sections,
         "tags": list(page.tags.all()),
         "can": can,
+        "page_threads": threads.page_level,
+        "can_comment": threads.can_comment,
+        "comments_visible": threads.visible,
         **extra,
     }
     if can["edit"]:
@@ -66,7 +72,16 @@ def _page_context(request: HtmxHttpRequest, page: Page, **extra) -> dict:
 
 
 def _section_context(request: HtmxHttpRequest, page: Page, section: Section, **extra) -> dict:
-    return {"page": page, "section": section, "can": page_abilities(request.user, page), **extra}
+    threads = build_threads(page, [section], request.user)
+    section.threads = threads.for_section(section)
+    return {
+        "page": page,
+        "section": section,
+        "can": page_abilities(request.user, page),
+        "can_comment": threads.can_comment,
+        "comments_visible": threads.visible,
+        **extra,
+    }
 
 
 # Creating, importing, exporting -------------------------------------------------------

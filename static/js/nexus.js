@@ -179,6 +179,56 @@
     }
   });
 
+  // Select words in a section to comment on them: a button appears next to the
+  // selection and fills the section's "About these words" field.
+  var quoteButton = null;
+  function hideQuoteButton() {
+    if (quoteButton) quoteButton.hidden = true;
+  }
+  function selectedQuote() {
+    var selection = window.getSelection();
+    if (!selection || selection.isCollapsed) return null;
+    var text = selection.toString().replace(/\s+/g, " ").trim();
+    if (!text) return null;
+    var node = selection.anchorNode && selection.anchorNode.parentElement;
+    var prose = node && node.closest(".journal-section > .prose");
+    var focusNode = selection.focusNode && selection.focusNode.parentElement;
+    if (!prose || !focusNode || prose !== focusNode.closest(".journal-section > .prose")) return null;
+    var box = prose.parentElement.querySelector("[data-comment-box]");
+    if (!box || !box.querySelector("[data-quote-input]")) return null;
+    return { text: text.slice(0, 500), box: box, range: selection.getRangeAt(0) };
+  }
+  document.addEventListener("mouseup", function (event) {
+    if (quoteButton && event.target === quoteButton) return;
+    window.setTimeout(function () {
+      var found = selectedQuote();
+      if (!found) return hideQuoteButton();
+      if (!quoteButton) {
+        quoteButton = document.createElement("button");
+        quoteButton.type = "button";
+        quoteButton.className = "btn btn-sm btn-primary quote-button";
+        quoteButton.textContent = "Comment on selection";
+        document.body.appendChild(quoteButton);
+        quoteButton.addEventListener("click", function () {
+          var target = quoteButton.nexusQuote;
+          if (!target) return;
+          var details = target.box.querySelector("details");
+          if (details) details.open = true;
+          target.box.querySelector("[data-quote-input]").value = target.text;
+          var input = target.box.querySelector("[data-comment-input]");
+          input.focus();
+          input.scrollIntoView({ block: "center", behavior: "smooth" });
+          hideQuoteButton();
+        });
+      }
+      var rect = found.range.getBoundingClientRect();
+      quoteButton.nexusQuote = found;
+      quoteButton.style.top = window.scrollY + rect.bottom + 6 + "px";
+      quoteButton.style.left = Math.max(8, window.scrollX + rect.left) + "px";
+      quoteButton.hidden = false;
+    }, 0);
+  });
+
   // Close an open <details class="menu"> when clicking elsewhere or pressing Escape.
   document.addEventListener("click", function (event) {
     document.querySelectorAll("details.menu[open]").forEach(function (menu) {

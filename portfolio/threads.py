@@ -1,0 +1,130 @@
+"""Comment threads, made ready to show: grouped by section, each comment told whether
+the text it was written on has changed since, with a fixed number of queries."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from django.db.models import Max
+from django.urls import reverse
+from django.utils.html import strip_tags
+
+from portfolio.models import Comment, Membership, Page, Revision, Role, Section, User
+from portfolio.permissions import can_comment, can_read_comments, comment_abilities
+
+PAGE_THREADS = "page"
+_SPACE = re.compile(r"\s+")
+
+
+def _plain(text: str) -> str:
+    return _SPACE.sub(" ", text).strip().lower()
+
+
+@dataclass
+class Thread:
+    root: Comment
+    replies: list[Comment] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return 1 + len(self.replies)
+
+    @property
+    def reply_key(self) -> str:
+        return f"reply-{self.root.pk}"
+
+
+class ThreadList(list):
+    """The threads of one comment box: a section's, or the page's own."""
+
+    def __init__(self, key: str, threads=()) -> None:
+        super().__init__(threads)
+        self.key = key
+
+    @property
+    def new_key(self) -> str:
+        return f"new-{self.key}"
+
+    @property
+    def unresolved(self) -> int:
+        return sum(1 for thread in self if not thread.root.is_resolved)
+
+    @property
+    def comment_count(self) -> int:
+        return sum(
+            (not thread.root.is_deleted) + sum(not r.is_deleted for r in thread.replies)
+            for thread in self
+        )
+
+
+@dataclass
+class Threads:
+    """Every thread of a page, keyed by section uid (or PAGE_THREADS)."""
+
+    by_key: dict[str, ThreadList]
+    visible: bool
+    can_comment: bool
+
+    def for_section(self, section: Section) -> ThreadList:
+        return self.by_key.get(str(section.uid), ThreadList(str(section.uid)))
+
+    @property
+    def page_level(self) -> ThreadList:
+        return self.by_key.get(PAGE_THREADS, ThreadList(PAGE_THREADS))
+
+
+def build_threads(page: Page, sections: list[Section], viewer: User | None) -> Threads:
+    if not can_read_comments(viewer, page):
+        # Visitors and outsiders never see the cohort's discussion, and cost no query.
+        return Threads(by_key={}, visible=False, can_comment=False)
+    comments = list(
+        page.comments.select_related("author", "revision", "resolved_by", "addressed_revision")
+    )
+    roles = dict(Membership.objects.filter(cohort_id=page.cohort_id).values_list("user_id", "role"))
+    latest = dict(
+        Revision.objects.filter(page=page)
+        .values("section_uid")
+        .annotate(last=Max("pk"))
+        .values_list("section_uid", "last")
+    )
+    live = {section.uid: section for section in sections}
+    plain = {section.uid: _plain(strip_tags(section.body_html)) for section in sections}
+    history = reverse("page_history", args=[page.author.username, page.slug])
+
+    roots: dict[int, Thread] = {}
+    by_key: dict[str, ThreadList] = {}
+    for comment in comments:
+        comment.page = page
+        comment.is_mentor = roles.get(comment.author_id) in {Role.MENTOR, Role.ORGANIZER}
+        comment.can = comment_abilities(viewer, comment)
+        section = live.get(comment.section_uid) if comment.section_uid else None
+        comment.section_gone = comment.section_uid is not None and section is None
+        comment.section_changed = (
+            section is not None
+            and comment.section_version is not None
+            and section.version != comment.section_version
+        )
+        if comment.section_changed and comment.revision_id:
+            comment.diff_url = (
+                f"{history}?a={comment.revision_id}&b={latest.get(comment.section_uid, '')}"
+            )
+        comment.quote_changed = bool(
+            comment.quote
+            and section is not None
+            and _plain(comment.quote) not in plain[comment.section_uid]
+        )
+        if comment.is_root:
+            thread = Thread(root=comment)
+            roots[comment.pk] = thread
+            key = str(comment.section_uid) if section is not None else PAGE_THREADS
+            by_key.setdefault(key, ThreadList(key)).append(thread)
+        elif comment.parent_id in roots:
+            roots[comment.parent_id].replies.append(comment)
+    return Threads(by_key=by_key, visible=True, can_comment=can_comment(viewer, page))
+
+
+def mentionable_users(page: Page) -> dict[str, User]:
+    """The people an @mention on this page can reach: the cohort's members."""
+    members = User.objects.filter(memberships__cohort_id=page.cohort_id)
+    return {user.username.lower(): user for user in members}

@@ -1,0 +1,205 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.db import transaction
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from portfolio.forms import CommentEditForm, CommentForm
+from portfolio.http import HtmxHttpRequest
+from portfolio.models import Comment, Page, Revision, Section
+from portfolio.permissions import (
+    CommentAction,
+    PageAction,
+    get_comment_for,
+    get_page_for,
+    get_section_for,
+)
+from portfolio.threads import PAGE_THREADS, build_threads, mentionable_users
+from portfolio.views.pages import TEMPLATE, _page_context
+
+# Posting is throttled per person: enough for a lively review, not for a flood.
+RATE_LIMIT = 12
+RATE_WINDOW = 60
+
+
+def _anchor(page: Page, section: Section | None) -> str:
+    return section.anchor if section is not None else "discussion"
+
+
+def _box_response(
+    request: HtmxHttpRequest,
+    page: Page,
+    section: Section | None,
+    *,
+    status: int = 200,
+    form: CommentForm | None = None,
+    form_key: str = "",
+    focus: int | None = None,
+) -> HttpResponse:
+    """The comment box of one section (or of the page) after a change."""
+    if not request.htmx:
+        if status >= 400:
+            context = _page_context(
+                request, page, comment_form=form, form_key=form_key, open_box=_key(section)
+            )
+            return render(request, TEMPLATE, context, status=status)
+        target = f"#thread-{focus}" if focus else f"#{_anchor(page, section)}"
+        return redirect(f"{page.get_absolute_url()}{target}")
+    sections = [section] if section is not None else list(page.sections.all())
+    threads = build_threads(page, sections, request.user)
+    context = {
+        "page": page,
+        "box_section": section,
+        "box_threads": threads.for_section(section) if section else threads.page_level,
+        "can_comment": threads.can_comment,
+        "comments_visible": threads.visible,
+        "comment_form": form,
+        "form_key": form_key,
+        "open_box": _key(section),
+        "focus_comment": focus,
+    }
+    return render(request, f"{TEMPLATE}#comment-box", context, status=status)
+
+
+def _key(section: Section | None) -> str:
+    return str(section.uid) if section is not None else PAGE_THREADS
+
+
+def _thread_section(page: Page, comment: Comment) -> Section | None:
+    if comment.section_id is None:
+        return None
+    return Section.objects.filter(pk=comment.section_id, page=page).first()
+
+
+def _throttled(request: HtmxHttpRequest) -> bool:
+    key = f"comment-rate:{request.user.pk}"
+    cache.add(key, 0, RATE_WINDOW)
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        return False
+    return count is not None and count > RATE_LIMIT
+
+
+@login_required
+@vary_on_headers("HX-Request")
+@require_POST
+def comment_create(request: HtmxHttpRequest, username: str, slug: str) -> HttpResponse:
+    page = get_page_for(request.user, username, slug, PageAction.COMMENT)
+    form = CommentForm(request.POST)
+    section = parent = None
+    if form.is_valid():
+        if form.cleaned_data["parent"]:
+            parent = (
+                Comment.objects.filter(pk=form.cleaned_data["parent"], page=page, parent=None)
+                .select_related("section")
+                .first()
+            )
+            if parent is None:
+                raise Http404("No such thread on this page.")
+            section = parent.section
+        elif form.cleaned_data["section"]:
+            section = get_section_for(page, form.cleaned_data["section"])
+    else:
+        section_id = request.POST.get("section", "")
+        section = get_section_for(page, int(section_id)) if section_id.isdigit() else None
+    form_key = f"reply-{parent.pk}" if parent else f"new-{_key(section)}"
+    if not form.is_valid():
+        return _box_response(request, page, section, status=422, form=form, form_key=form_key)
+    if _throttled(request):
+        messages.error(
+            request,
+            "You are commenting very fast. Wait a minute, then post again — your text is kept.",
+        )
+        return _box_response(request, page, section, status=429, form=form, form_key=form_key)
+
+    latest = (
+        Revision.objects.filter(section_uid=section.uid).order_by("-pk").first()
+        if section is not None
+        else None
+    )
+    with transaction.atomic():
+        comment = Comment(
+            page=page,
+            section=section,
+            section_uid=section.uid if section else None,
+            parent=parent,
+            author=request.user,
+            body=form.cleaned_data["body"],
+            quote="" if parent else form.cleaned_data["quote"],
+            page_version=page.content_version,
+            section_version=section.version if section else None,
+            revision=latest,
+        )
+        mentioned = comment.render(mentionable=mentionable_users(page))
+        comment.save()
+        if mentioned:
+            comment.mentions.set(mentioned)
+    messages.success(request, "Reply posted." if parent else "Comment posted.")
+    return _box_response(request, page, section, focus=comment.pk)
+
+
+@login_required
+@vary_on_headers("HX-Request")
+@require_http_methods(["GET", "HEAD", "POST"])
+def comment_edit(request: HtmxHttpRequest, username: str, slug: str, pk: int) -> HttpResponse:
+    page = get_page_for(request.user, username, slug, PageAction.VIEW)
+    comment = get_comment_for(request.user, page, pk, CommentAction.EDIT)
+    section = _thread_section(page, comment)
+    form = CommentEditForm(request.POST or None, initial={"body": comment.body})
+    if request.method == "POST" and form.is_valid():
+        comment.edit(form.cleaned_data["body"], mentionable=mentionable_users(page))
+        messages.success(request, "Comment updated.")
+        return _box_response(request, page, section, focus=comment.pk)
+    status = 422 if request.method == "POST" else 200
+    context = {"page": page, "comment": comment, "edit_form": form}
+    if request.htmx:
+        return render(request, f"{TEMPLATE}#comment-edit", context, status=status)
+    return render(request, "portfolio/comment_edit.html", context, status=status)
+
+
+@login_required
+@vary_on_headers("HX-Request")
+@require_POST
+def comment_delete(request: HtmxHttpRequest, username: str, slug: str, pk: int) -> HttpResponse:
+    page = get_page_for(request.user, username, slug, PageAction.VIEW)
+    comment = get_comment_for(request.user, page, pk, CommentAction.DELETE)
+    comment.soft_delete()
+    messages.success(request, "Comment deleted.")
+    return _box_response(request, page, _thread_section(page, comment))
+
+
+@login_required
+@vary_on_headers("HX-Request")
+@require_POST
+def comment_resolve(request: HtmxHttpRequest, username: str, slug: str, pk: int) -> HttpResponse:
+    page = get_page_for(request.user, username, slug, PageAction.VIEW)
+    comment = get_comment_for(request.user, page, pk, CommentAction.RESOLVE)
+    if request.POST.get("action") == "reopen":
+        comment.reopen()
+        messages.success(request, "Thread reopened.")
+    else:
+        comment.resolve(by=request.user)
+        messages.success(request, "Thread resolved.")
+    return _box_response(request, page, _thread_section(page, comment), focus=comment.pk)
+
+
+@login_required
+@vary_on_headers("HX-Request")
+@require_POST
+def comment_address(request: HtmxHttpRequest, username: str, slug: str, pk: int) -> HttpResponse:
+    page = get_page_for(request.user, username, slug, PageAction.VIEW)
+    comment = get_comment_for(request.user, page, pk, CommentAction.ADDRESS)
+    revision = (
+        Revision.objects.filter(section_uid=comment.section_uid).order_by("-pk").first()
+        if comment.section_uid
+        else None
+    )
+    comment.mark_addressed(by=request.user, revision=revision)
+    messages.success(request, "Marked as addressed. The commenter can now resolve it.")
+    return _box_response(request, page, _thread_section(page, comment), focus=comment.pk)
