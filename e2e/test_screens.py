@@ -26,6 +26,12 @@ MEMBER_SCREENS = [
     "/@lena/journey/",
     "/@lena/journey/history/",
     "/@lena/journey/sections/{section}/edit/",
+    "/cohorts/prodev-7/review/",
+    "/@person1/week-2/review/",
+    "/cohorts/prodev-7/replies/",
+    "/notifications/",
+    "/notifications/settings/",
+    "/@lena/",
 ]
 
 
@@ -48,6 +54,15 @@ def cohort_with_people():
         )
     make_invite(cohort, role=Role.LEARNER, max_uses=25, created_by=lena)
     journal_with_content(lena, cohort)
+    from portfolio.models import Notification, Page, User
+
+    ada = User.objects.get(username="person1")
+    waiting = Page.objects.create(author=ada, cohort=cohort, title="Week 2", slug="week-2")
+    waiting.add_section(heading="Overview", body="Models, views and *templates*.", by=ada)
+    waiting.submit()
+    Notification.objects.create(
+        recipient=lena, actor=ada, kind="submitted", verb="submitted “Week 2” for review", url="/"
+    )
     return make_invite(cohort, role=Role.MENTOR, max_uses=2, created_by=lena)
 
 

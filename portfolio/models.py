@@ -517,6 +517,27 @@ class Page(models.Model):
             self.touch()
         return section
 
+    def submit(self) -> bool:
+        """Ask for a review. A private page is raised to mentors so they can read it;
+        returns whether that happened."""
+        if self.status == Status.IN_REVIEW:
+            raise ValidationError("This page is already waiting for a review.")
+        raised = self.visibility == Visibility.PRIVATE
+        if raised:
+            self.visibility = Visibility.MENTORS
+        self.status, self.submitted_at = Status.IN_REVIEW, timezone.now()
+        self.save(update_fields=["status", "submitted_at", "visibility"])
+        return raised
+
+    def withdraw(self) -> None:
+        if self.status != Status.IN_REVIEW:
+            raise ValidationError("Only a page waiting for review can be withdrawn.")
+        last = self.reviews.first()
+        self.status = last.verdict if last else Status.DRAFT
+        self.submitted_at = None
+        self.save(update_fields=["status", "submitted_at"])
+        Claim.objects.filter(page=self).delete()
+
     def move_section(self, section: Section, direction: str) -> bool:
         """Swap a section with its neighbour above ("up") or below ("down")."""
         with transaction.atomic():
@@ -779,3 +800,153 @@ class Comment(models.Model):
         self.addressed_at, self.addressed_by = timezone.now(), by
         self.addressed_revision = revision
         self.save(update_fields=["addressed_at", "addressed_by", "addressed_revision"])
+
+
+# Reviews ------------------------------------------------------------------------------
+
+
+class Verdict(models.TextChoices):
+    APPROVED = "approved", "Approve"
+    CHANGES_REQUESTED = "changes_requested", "Request changes"
+
+
+class Review(models.Model):
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="reviews")
+    reviewer = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, related_name="reviews_given"
+    )
+    verdict = models.CharField(max_length=20, choices=Verdict.choices)
+    summary = models.TextField(max_length=5000)
+    # The page's content_version the verdict was about.
+    page_version = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(verdict__in=Verdict.values), name="review_verdict_valid"
+            )
+        ]
+        indexes = [models.Index(fields=["page", "-created_at"], name="review_page_created")]
+
+    def __str__(self) -> str:
+        return f"{self.get_verdict_display()} on {self.page}"
+
+
+class Mark(models.TextChoices):
+    GOOD = "good", "Looks good"
+    NEEDS_WORK = "needs_work", "Needs work"
+
+
+class SectionMark(models.Model):
+    """A mentor's verdict on one section. It holds while the section is unchanged: a
+    mark whose section_version is not the section's current version has expired."""
+
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="marks")
+    section_uid = models.UUIDField()
+    section_version = models.PositiveIntegerField()
+    mark = models.CharField(max_length=12, choices=Mark.choices)
+    reviewer = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    comment = models.ForeignKey(
+        Comment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["page", "section_uid"], name="one_mark_per_section"),
+            models.CheckConstraint(condition=models.Q(mark__in=Mark.values), name="mark_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_mark_display()} ({self.section_uid})"
+
+
+class Claim(models.Model):
+    """A mentor saying "I'm reviewing this one", so two do not review the same page."""
+
+    page = models.OneToOneField(Page, on_delete=models.CASCADE, related_name="claim")
+    mentor = models.ForeignKey(User, on_delete=models.CASCADE, related_name="claims")
+    claimed_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.mentor} reviews {self.page}"
+
+    @property
+    def active(self) -> bool:
+        return self.expires_at > timezone.now()
+
+
+class SavedReply(models.Model):
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="saved_replies")
+    owner = models.ForeignKey(User, on_delete=models.CASCADE, related_name="saved_replies")
+    title = models.CharField(max_length=80)
+    body = models.TextField(max_length=2000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+# Notifications ------------------------------------------------------------------------
+
+
+class NotificationKind(models.TextChoices):
+    SUBMITTED = "submitted", "A page is submitted for review"
+    REVIEWED = "reviewed", "Your page is reviewed"
+    COMMENT = "comment", "Someone comments on your page"
+    REPLY = "reply", "Someone replies in your thread"
+    MENTION = "mention", "Someone mentions you"
+    RESOLVED = "resolved", "Your thread is resolved"
+    ADDRESSED = "addressed", "Your feedback is addressed"
+
+
+class Delivery(models.TextChoices):
+    IMMEDIATE = "immediate", "Right away"
+    DIGEST = "digest", "Daily digest"
+    OFF = "off", "Off"
+
+
+class Notification(models.Model):
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    kind = models.CharField(max_length=12, choices=NotificationKind.choices)
+    verb = models.CharField(max_length=200)
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, null=True, related_name="+")
+    url = models.CharField(max_length=300)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["recipient", "-created_at"], name="notification_inbox"),
+            models.Index(
+                fields=["recipient"],
+                condition=models.Q(read_at__isnull=True),
+                name="notification_unread",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.actor} {self.verb}"
+
+
+class EmailPreference(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="email_preferences")
+    kind = models.CharField(max_length=12, choices=NotificationKind.choices)
+    delivery = models.CharField(max_length=10, choices=Delivery.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="one_preference_per_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.kind} {self.delivery}"

@@ -36,10 +36,12 @@ class CohortAction(StrEnum):
     MANAGE_MEMBERS = "manage_members"  # change roles, remove people
     MANAGE_INVITES = "manage_invites"
     LEAVE = "leave"
+    REVIEW = "review"  # the review queue, claims and saved replies: mentors and organizers
 
 
 # Actions still open in an archived cohort: looking, restoring it, and leaving it.
 _ARCHIVED_ALLOWS = {CohortAction.VIEW, CohortAction.ARCHIVE, CohortAction.LEAVE}
+_MENTORS = {CohortAction.REVIEW}
 _ORGANIZER_ONLY = {
     CohortAction.EDIT,
     CohortAction.ARCHIVE,
@@ -51,6 +53,7 @@ _REASONS = {
     CohortAction.ARCHIVE: "Only the cohort’s organizers can archive or restore it.",
     CohortAction.MANAGE_MEMBERS: "Only the cohort’s organizers can change roles or remove people.",
     CohortAction.MANAGE_INVITES: "Only the cohort’s organizers can manage invite links.",
+    CohortAction.REVIEW: "Only the cohort’s mentors and organizers review pages.",
 }
 
 
@@ -83,6 +86,8 @@ def can_on_cohort(user: User | None, cohort: Cohort, action: CohortAction) -> bo
         return False
     if action in _ORGANIZER_ONLY:
         return role == Role.ORGANIZER
+    if action in _MENTORS:
+        return role in {Role.MENTOR, Role.ORGANIZER}
     return True
 
 
@@ -164,8 +169,28 @@ def can_on_page(user: User | None, page: Page, action: PageAction) -> bool:
     return True
 
 
+def can_review(user: User | None, page: Page) -> bool:
+    """The cohort's mentors and organizers review a page — never its author."""
+    if user is None or not user.is_authenticated or page.author_id == user.pk:
+        return False
+    return can_on_cohort(user, page.cohort, CohortAction.REVIEW)
+
+
+def get_page_to_review(user: User | None, username: str, slug: str) -> Page:
+    page = get_page_for(user, username, slug, PageAction.VIEW)
+    if not can_review(user, page):
+        if page.cohort.archived:
+            raise PermissionDenied("This page’s cohort is archived, so the page is read-only.")
+        raise PermissionDenied(
+            "Only the cohort’s mentors and organizers review pages, and never their own."
+        )
+    return page
+
+
 def page_abilities(user: User | None, page: Page) -> dict[str, bool]:
-    return {action.value: can_on_page(user, page, action) for action in PageAction}
+    abilities = {action.value: can_on_page(user, page, action) for action in PageAction}
+    abilities["review"] = can_review(user, page)
+    return abilities
 
 
 def get_page_for(user: User | None, username: str, slug: str, action: PageAction) -> Page:

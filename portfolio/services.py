@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils.text import slugify
 
-from portfolio.models import Cohort, Page, Section, Tag, User
+from portfolio.models import (
+    Claim,
+    Cohort,
+    Comment,
+    NotificationKind,
+    Page,
+    Review,
+    Revision,
+    Role,
+    Section,
+    Status,
+    Tag,
+    User,
+    Verdict,
+)
+from portfolio.notifications import notify
 from portfolio.readme import ParsedPage, export_markdown
 
 # The "Project Nexus" journal: the sections of the program's sample README, each with
@@ -92,3 +109,141 @@ def page_export(*, page: Page) -> str:
         tags=[tag.name for tag in page.tags.all()],
         sections=[(section.heading, section.body) for section in sections],
     )
+
+
+# Comments and reviews -----------------------------------------------------------------
+
+
+def comment_post(
+    *,
+    page: Page,
+    author: User,
+    body: str,
+    section: Section | None = None,
+    parent: Comment | None = None,
+    quote: str = "",
+) -> Comment:
+    """Post a comment or a reply and tell the people it concerns."""
+    from portfolio.threads import mentionable_users
+
+    latest = (
+        Revision.objects.filter(section_uid=section.uid).order_by("-pk").first()
+        if section is not None
+        else None
+    )
+    with transaction.atomic():
+        comment = Comment(
+            page=page,
+            section=section,
+            section_uid=section.uid if section else None,
+            parent=parent,
+            author=author,
+            body=body,
+            quote="" if parent else quote,
+            page_version=page.content_version,
+            section_version=section.version if section else None,
+            revision=latest,
+        )
+        mentioned = comment.render(mentionable=mentionable_users(page))
+        comment.save()
+        if mentioned:
+            comment.mentions.set(mentioned)
+        url = f"{page.get_absolute_url()}#comment-{comment.pk}"
+        where = f"“{section.heading}” in “{page.title}”" if section else f"“{page.title}”"
+        notify(
+            recipients=mentioned,
+            actor=author,
+            kind=NotificationKind.MENTION,
+            verb=f"mentioned you on {where}",
+            page=page,
+            url=url,
+        )
+        told = {user.pk for user in mentioned}
+        if parent is not None and parent.author_id and parent.author_id not in told:
+            notify(
+                recipients=[parent.author],
+                actor=author,
+                kind=NotificationKind.REPLY,
+                verb=f"replied to your comment on {where}",
+                page=page,
+                url=url,
+            )
+            told.add(parent.author_id)
+        if page.author_id not in told:
+            notify(
+                recipients=[page.author],
+                actor=author,
+                kind=NotificationKind.COMMENT,
+                verb=f"commented on {where}",
+                page=page,
+                url=url,
+            )
+    return comment
+
+
+def thread_notify(*, comment: Comment, actor: User, kind: str) -> None:
+    """Tell a thread's author it was resolved or addressed."""
+    page = comment.page
+    verb = {
+        NotificationKind.RESOLVED: f"resolved your thread on “{page.title}”",
+        NotificationKind.ADDRESSED: f"addressed your feedback on “{page.title}”",
+    }[kind]
+    if comment.author is not None:
+        notify(
+            recipients=[comment.author],
+            actor=actor,
+            kind=kind,
+            verb=verb,
+            page=page,
+            url=f"{page.get_absolute_url()}#thread-{comment.pk}",
+        )
+
+
+def page_submit(*, page: Page, by: User) -> bool:
+    with transaction.atomic():
+        raised = page.submit()
+        reviewers = User.objects.filter(
+            memberships__cohort=page.cohort,
+            memberships__role__in=[Role.MENTOR, Role.ORGANIZER],
+        )
+        notify(
+            recipients=reviewers,
+            actor=by,
+            kind=NotificationKind.SUBMITTED,
+            verb=f"submitted “{page.title}” for review",
+            page=page,
+            url=reverse("page_review", args=[page.author.username, page.slug]),
+        )
+    return raised
+
+
+def review_submit(*, page: Page, reviewer: User, verdict: str, summary: str) -> Review:
+    with transaction.atomic():
+        locked = Page.objects.select_for_update().get(pk=page.pk)
+        if locked.status != Status.IN_REVIEW:
+            raise ValidationError("This page is not waiting for a review any more.")
+        review = Review.objects.create(
+            page=page,
+            reviewer=reviewer,
+            verdict=verdict,
+            summary=summary,
+            page_version=locked.content_version,
+        )
+        page.status = verdict
+        page.approved_at = review.created_at if verdict == Verdict.APPROVED else page.approved_at
+        page.save(update_fields=["status", "approved_at"])
+        Claim.objects.filter(page=page).delete()
+        verb = (
+            f"approved “{page.title}”"
+            if verdict == Verdict.APPROVED
+            else f"requested changes on “{page.title}”"
+        )
+        notify(
+            recipients=[page.author],
+            actor=reviewer,
+            kind=NotificationKind.REVIEWED,
+            verb=verb,
+            page=page,
+            url=f"{page.get_absolute_url()}#review-{review.pk}",
+        )
+    return review

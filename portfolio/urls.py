@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import include, path
 
-from portfolio.views import cohorts, comments, core, pages, people
+from portfolio.views import cohorts, comments, core, notifications, pages, people, reviews
 
 page_urls = [
     path("", pages.page_detail, name="page_detail"),
@@ -18,6 +18,10 @@ page_urls = [
     path("sections/<int:pk>/move/", pages.section_move, name="section_move"),
     path("history/", pages.page_history, name="page_history"),
     path("history/<int:pk>/restore/", pages.revision_restore, name="revision_restore"),
+    path("submit/", reviews.page_submit_view, name="page_submit"),
+    path("withdraw/", reviews.page_withdraw_view, name="page_withdraw"),
+    path("review/", reviews.page_review, name="page_review"),
+    path("review/sections/<int:pk>/", reviews.section_mark, name="section_mark"),
     path("comments/", comments.comment_create, name="comment_create"),
     path("comments/<int:pk>/edit/", comments.comment_edit, name="comment_edit"),
     path("comments/<int:pk>/delete/", comments.comment_delete, name="comment_delete"),
@@ -47,7 +51,32 @@ urlpatterns = [
         cohorts.invite_revoke,
         name="invite_revoke",
     ),
+    path("cohorts/<slug:slug>/review/", reviews.review_queue, name="review_queue"),
+    path("cohorts/<slug:slug>/review/<int:pk>/claim/", reviews.review_claim, name="review_claim"),
+    path("cohorts/<slug:slug>/replies/", reviews.saved_replies, name="saved_replies"),
+    path(
+        "cohorts/<slug:slug>/replies/<int:pk>/delete/",
+        reviews.saved_reply_delete,
+        name="saved_reply_delete",
+    ),
     path("join/<str:token>/", cohorts.join, name="join"),
+    path("notifications/", notifications.notification_list, name="notification_list"),
+    path("notifications/read/", notifications.notification_read_all, name="notification_read_all"),
+    path(
+        "notifications/<int:pk>/open/",
+        notifications.notification_open,
+        name="notification_open",
+    ),
+    path(
+        "notifications/settings/",
+        notifications.notification_settings,
+        name="notification_settings",
+    ),
+    path(
+        "notifications/unsubscribe/<str:token>/",
+        notifications.notifications_unsubscribe,
+        name="notifications_unsubscribe",
+    ),
     path("pages/new/", pages.page_new, name="page_new"),
     path("pages/import/", pages.page_import_view, name="page_import"),
     path("@<slug:username>/", people.profile, name="profile"),

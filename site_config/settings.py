@@ -170,6 +170,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "allauth",
     "allauth.account",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -204,6 +205,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "portfolio.context_processors.notifications",
             ],
             "builtins": ["django.templatetags.static"],
         },
@@ -278,6 +280,27 @@ ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/5m/key",
     "confirm_email": "1/3m/key",
 }
+
+# Background tasks and reviews ----------------------------------------------------------
+
+# Email goes out after the request, through Django's Tasks framework. "immediate" runs
+# a task in the process that enqueued it (the embedded default); "database" queues it
+# for `manage.py db_worker`, which docker-compose runs as the `worker` service.
+_tasks_backend = os.environ.get("TASKS_BACKEND", "immediate").strip()
+if _tasks_backend not in {"immediate", "database"}:
+    raise ImproperlyConfigured(
+        f"TASKS_BACKEND must be immediate or database, not {_tasks_backend!r}."
+    )
+TASKS = {
+    "default": {
+        "BACKEND": "django.tasks.backends.immediate.ImmediateBackend"
+        if _tasks_backend == "immediate"
+        else "django_tasks_db.DatabaseBackend"
+    }
+}
+REVIEW_CLAIM_HOURS = env_int("REVIEW_CLAIM_HOURS", 24, minimum=1)
+# Absolute links in emails.
+SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000").rstrip("/")
 
 # Email --------------------------------------------------------------------------------
 

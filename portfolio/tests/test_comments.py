@@ -287,6 +287,6 @@ def test_the_page_view_query_count_does_not_grow_with_comments(
             )  # fmt: skip
     client.force_login(mentor)
     # Comments, commenters' roles and latest revisions: three queries, whatever the count.
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(12):
         html = client.get(journal.get_absolute_url()).content.decode()
     assert html.count('class="comment') == threads * 10 + (html.count('class="comment-'))

@@ -10,7 +10,8 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from conftest import make_invite, make_page
-from portfolio.models import Comment, Membership, Revision
+from portfolio.models import Comment, Membership, Notification, Revision, SavedReply
+from portfolio.notifications import unsubscribe_token
 
 PERSONAS = ["visitor", "outsider", "learner", "peer", "mentor", "organizer"]
 LOGIN = 302  # visitors are sent to the login page
@@ -96,6 +97,41 @@ def comment_author_only(status: int) -> dict[str, int]:
     return {**page_readers(403), "visitor": LOGIN, "mentor": status}
 
 
+def reviewers(status: int, *, outsider: int = 404) -> dict[str, int]:
+    return {
+        "visitor": LOGIN,
+        "outsider": outsider,
+        "peer": 403,
+        "learner": 403,
+        "mentor": status,
+        "organizer": status,
+    }
+
+
+def page_reviewers(status: int) -> dict[str, int]:
+    return {**reviewers(status), "peer": 404}
+
+
+def in_review(objects: dict) -> list:
+    return [objects["cohort"].slug, objects["in_review"].pk]
+
+
+def saved_reply(objects: dict) -> list:
+    return [objects["cohort"].slug, objects["saved_reply"].pk]
+
+
+def notification(objects: dict) -> list:
+    return [objects["notification"].pk]
+
+
+def unsubscribe(objects: dict) -> list:
+    return [unsubscribe_token(objects["notification"].recipient)]
+
+
+def signed_in(status: int) -> dict[str, int]:
+    return {**everyone(status), "visitor": LOGIN}
+
+
 SECTION_SAVE = {"heading": "New heading", "body": "New body", "version": 1}
 
 
@@ -156,6 +192,23 @@ MATRIX = [
     Row("comment_delete", "post", comment_author_only(302), comment),
     Row("comment_resolve", "post", {**page_readers(302), "visitor": LOGIN}, comment),
     Row("comment_address", "post", author_only(302), comment),
+    Row("page_submit", "post", author_only(302), page),
+    Row("page_withdraw", "post", author_only(302), page),
+    Row("page_review", "get", page_reviewers(200), page),
+    Row("page_review", "post", page_reviewers(302), page, {"verdict": "approved", "summary": "x"}),
+    Row("section_mark", "post", page_reviewers(302), section, {"mark": "good"}),
+    Row("review_queue", "get", reviewers(200), slug),
+    Row("review_claim", "post", reviewers(302), in_review, {"action": "claim"}),
+    Row("saved_replies", "get", reviewers(200), slug),
+    Row("saved_replies", "post", reviewers(302), slug, {"title": "T", "body": "B"}),
+    Row("saved_reply_delete", "post", {**reviewers(404), "mentor": 302}, saved_reply),
+    Row("notification_list", "get", signed_in(200)),
+    Row("notification_read_all", "post", signed_in(302)),
+    Row("notification_open", "post", {**signed_in(404), "learner": 302}, notification),
+    Row("notification_settings", "get", signed_in(200)),
+    Row("notification_settings", "post", signed_in(422)),
+    Row("notifications_unsubscribe", "get", everyone(200), unsubscribe),
+    Row("notifications_unsubscribe", "post", everyone(200), unsubscribe),
 ]
 
 # Third-party URL sets with their own tests and protections.
@@ -176,6 +229,13 @@ def objects(personas, cohort):
         "page": journal,
         "section": first,
         "deleted": Revision.objects.get(kind="deleted"),
+        "in_review": make_page(personas["peer"], cohort, title="Waiting", status="in_review"),
+        "saved_reply": SavedReply.objects.create(
+            cohort=cohort, owner=personas["mentor"], title="Example", body="Add an example."
+        ),
+        "notification": Notification.objects.create(
+            recipient=personas["learner"], kind="comment", verb="commented", url="/"
+        ),
         "comment": Comment.objects.create(
             page=journal,
             section=first,

@@ -11,7 +11,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from portfolio.forms import CommentEditForm, CommentForm
 from portfolio.http import HtmxHttpRequest
-from portfolio.models import Comment, Page, Revision, Section
+from portfolio.models import Comment, NotificationKind, Page, Revision, Section
 from portfolio.permissions import (
     CommentAction,
     PageAction,
@@ -19,6 +19,7 @@ from portfolio.permissions import (
     get_page_for,
     get_section_for,
 )
+from portfolio.services import comment_post, thread_notify
 from portfolio.threads import PAGE_THREADS, build_threads, mentionable_users
 from portfolio.views.pages import TEMPLATE, _page_context
 
@@ -118,28 +119,14 @@ def comment_create(request: HtmxHttpRequest, username: str, slug: str) -> HttpRe
         )
         return _box_response(request, page, section, status=429, form=form, form_key=form_key)
 
-    latest = (
-        Revision.objects.filter(section_uid=section.uid).order_by("-pk").first()
-        if section is not None
-        else None
+    comment = comment_post(
+        page=page,
+        author=request.user,
+        body=form.cleaned_data["body"],
+        section=section,
+        parent=parent,
+        quote=form.cleaned_data["quote"],
     )
-    with transaction.atomic():
-        comment = Comment(
-            page=page,
-            section=section,
-            section_uid=section.uid if section else None,
-            parent=parent,
-            author=request.user,
-            body=form.cleaned_data["body"],
-            quote="" if parent else form.cleaned_data["quote"],
-            page_version=page.content_version,
-            section_version=section.version if section else None,
-            revision=latest,
-        )
-        mentioned = comment.render(mentionable=mentionable_users(page))
-        comment.save()
-        if mentioned:
-            comment.mentions.set(mentioned)
     messages.success(request, "Reply posted." if parent else "Comment posted.")
     return _box_response(request, page, section, focus=comment.pk)
 
@@ -184,7 +171,9 @@ def comment_resolve(request: HtmxHttpRequest, username: str, slug: str, pk: int)
         comment.reopen()
         messages.success(request, "Thread reopened.")
     else:
-        comment.resolve(by=request.user)
+        with transaction.atomic():
+            comment.resolve(by=request.user)
+            thread_notify(comment=comment, actor=request.user, kind=NotificationKind.RESOLVED)
         messages.success(request, "Thread resolved.")
     return _box_response(request, page, _thread_section(page, comment), focus=comment.pk)
 
@@ -200,6 +189,8 @@ def comment_address(request: HtmxHttpRequest, username: str, slug: str, pk: int)
         if comment.section_uid
         else None
     )
-    comment.mark_addressed(by=request.user, revision=revision)
+    with transaction.atomic():
+        comment.mark_addressed(by=request.user, revision=revision)
+        thread_notify(comment=comment, actor=request.user, kind=NotificationKind.ADDRESSED)
     messages.success(request, "Marked as addressed. The commenter can now resolve it.")
     return _box_response(request, page, _thread_section(page, comment), focus=comment.pk)

@@ -55,6 +55,7 @@ def _page_context(request: HtmxHttpRequest, page: Page, **extra) -> dict:
         "page_threads": threads.page_level,
         "can_comment": threads.can_comment,
         "comments_visible": threads.visible,
+        "last_review": page.reviews.select_related("reviewer").first(),
         **extra,
     }
     if can["edit"]:

@@ -124,10 +124,21 @@
   // Copy buttons stay hidden until this script can make them work.
   function reveal(root) {
     if (!root || !root.querySelectorAll) return;
-    root.querySelectorAll("[data-copy][hidden]").forEach(function (button) {
-      button.hidden = false;
+    root.querySelectorAll("[data-copy][hidden], .insert-buttons[hidden]").forEach(function (el) {
+      el.hidden = false;
     });
   }
+
+  // Saved replies: one click inserts the text into the comment being written.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-insert]");
+    if (!button) return;
+    var field = document.querySelector(button.getAttribute("data-insert-into"));
+    if (!field) return;
+    var text = button.getAttribute("data-insert");
+    field.value = field.value ? field.value.replace(/\s+$/, "") + "\n\n" + text : text;
+    field.focus();
+  });
   document.addEventListener("DOMContentLoaded", function () {
     reveal(document);
   });

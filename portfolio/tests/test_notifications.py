@@ -1,0 +1,176 @@
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.urls import reverse
+
+from portfolio.models import Comment, EmailPreference, Notification
+from portfolio.notifications import notify, send_digests, unsubscribe_token
+
+pytestmark = pytest.mark.django_db
+
+
+def url(name, page, *args):
+    return reverse(name, args=[page.author.username, page.slug, *args])
+
+
+def kinds(user) -> list[str]:
+    return list(Notification.objects.filter(recipient=user).values_list("kind", flat=True))
+
+
+def test_comments_replies_and_mentions_notify_the_right_people(
+    client, learner, mentor, organizer, journal
+):
+    section = journal.sections.first()
+    client.force_login(mentor)
+    client.post(url("comment_create", journal), {"body": "Look @otto", "section": section.pk})
+    assert kinds(learner) == ["comment"]
+    assert kinds(organizer) == ["mention"]
+    root = Comment.objects.get()
+    client.force_login(learner)
+    client.post(url("comment_create", journal), {"body": "Done", "parent": root.pk})
+    assert kinds(mentor) == ["reply"]
+    assert kinds(learner) == ["comment"]  # never about your own action
+    client.post(url("comment_address", journal, root.pk))
+    client.force_login(organizer)
+    client.post(url("comment_resolve", journal, root.pk), {"action": "resolve"})
+    assert sorted(kinds(mentor)) == ["addressed", "reply", "resolved"]
+
+
+def test_the_bell_shows_the_unread_count(client, learner):
+    for n in range(3):
+        Notification.objects.create(recipient=learner, kind="comment", verb=f"did {n}", url="/")
+    client.force_login(learner)
+    html = client.get(reverse("home")).content.decode()
+    assert 'aria-label="Notifications: 3 unread"' in html
+
+
+def test_the_list_is_newest_first_and_paginated(client, learner, django_assert_max_num_queries):
+    for n in range(35):
+        Notification.objects.create(recipient=learner, kind="comment", verb=f"note {n:02}", url="/")
+    client.force_login(learner)
+    with django_assert_max_num_queries(6):
+        html = client.get(reverse("notification_list")).content.decode()
+    assert html.index("note 34") < html.index("note 33")
+    assert "note 04" not in html and "Page 1 of 2" in html
+
+
+@pytest.mark.parametrize("count", [2, 30])
+def test_the_list_query_count_is_fixed(
+    client, learner, mentor, count, django_assert_max_num_queries
+):
+    for n in range(count):
+        Notification.objects.create(
+            recipient=learner, actor=mentor, kind="comment", verb=f"n{n}", url="/"
+        )
+    client.force_login(learner)
+    # Session, user, unread count, one count and one page (with actors) of rows.
+    with django_assert_max_num_queries(5):
+        client.get(reverse("notification_list"))
+
+
+def test_opening_marks_read_and_goes_to_the_target(client, learner):
+    note = Notification.objects.create(recipient=learner, kind="comment", verb="x", url="/cohorts/")
+    client.force_login(learner)
+    response = client.post(reverse("notification_open", args=[note.pk]))
+    assert response["Location"] == "/cohorts/"
+    note.refresh_from_db()
+    assert note.read_at is not None
+
+
+def test_an_offsite_target_is_never_followed(client, learner):
+    note = Notification.objects.create(
+        recipient=learner, kind="comment", verb="x", url="https://evil.example/"
+    )
+    client.force_login(learner)
+    assert (
+        client.post(reverse("notification_open", args=[note.pk]))["Location"] == "/notifications/"
+    )
+
+
+def test_mark_all_read(client, learner):
+    for _ in range(3):
+        Notification.objects.create(recipient=learner, kind="comment", verb="x", url="/")
+    client.force_login(learner)
+    client.post(reverse("notification_read_all"))
+    assert not Notification.objects.filter(read_at__isnull=True).exists()
+
+
+def test_someone_elses_notification_is_not_found(client, learner, peer):
+    note = Notification.objects.create(recipient=peer, kind="comment", verb="x", url="/")
+    client.force_login(learner)
+    assert client.post(reverse("notification_open", args=[note.pk])).status_code == 404
+
+
+def test_emails_go_right_away_by_default_after_commit(
+    learner, mentor, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        notify(
+            recipients=[learner], actor=mentor, kind="comment", verb="commented", page=None, url="/"
+        )
+    assert mail.outbox == []  # nothing before the transaction commits
+    for callback in callbacks:
+        callback()
+    assert len(mail.outbox) == 1
+    assert Notification.objects.get().emailed_at is not None
+
+
+def test_a_failing_mail_server_breaks_nothing(
+    learner, mentor, django_capture_on_commit_callbacks, monkeypatch
+):
+    def explode(*args, **kwargs):
+        raise OSError("mail server down")
+
+    monkeypatch.setattr("django.core.mail.EmailMultiAlternatives.send", explode)
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(
+            recipients=[learner], actor=mentor, kind="comment", verb="commented", page=None, url="/"
+        )
+    note = Notification.objects.get()
+    assert note.emailed_at is None  # left for a later try, and the request went through
+
+
+def test_digest_and_off_preferences(learner, peer, mentor, django_capture_on_commit_callbacks):
+    EmailPreference.objects.create(user=learner, kind="comment", delivery="digest")
+    EmailPreference.objects.create(user=peer, kind="comment", delivery="off")
+    with django_capture_on_commit_callbacks(execute=True):
+        for n in range(3):
+            notify(
+                recipients=[learner, peer],
+                actor=mentor,
+                kind="comment",
+                verb=f"c{n}",
+                page=None,
+                url="/",
+            )
+    assert mail.outbox == []
+    assert send_digests() == (1, 3)
+    assert len(mail.outbox) == 1 and "3 updates" in mail.outbox[0].subject
+    assert "c0" in mail.outbox[0].body and "c2" in mail.outbox[0].body
+    assert send_digests() == (0, 0)  # idempotent
+    call_command("send_digests")
+    assert len(mail.outbox) == 1
+
+
+def test_preferences_are_chosen_per_kind(client, learner):
+    client.force_login(learner)
+    data = dict.fromkeys(
+        ["submitted", "reviewed", "reply", "mention", "resolved", "addressed"], "immediate"
+    )
+    response = client.post(reverse("notification_settings"), {**data, "comment": "digest"})
+    assert response.status_code == 302
+    assert EmailPreference.objects.get(user=learner, kind="comment").delivery == "digest"
+    bad = client.post(reverse("notification_settings"), {**data, "comment": "hourly"})
+    assert bad.status_code == 422
+
+
+def test_unsubscribe_by_link_turns_every_email_off(client, learner):
+    token = unsubscribe_token(learner)
+    page = client.get(reverse("notifications_unsubscribe", args=[token]))
+    assert "Stop Nexus emails?" in page.content.decode()
+    assert not EmailPreference.objects.exists()  # a GET changes nothing
+    client.post(reverse("notifications_unsubscribe", args=[token]))
+    assert set(EmailPreference.objects.values_list("delivery", flat=True)) == {"off"}
+    assert client.get(reverse("notifications_unsubscribe", args=["forged"])).status_code == 404

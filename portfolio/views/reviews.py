@@ -1,0 +1,308 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.vary import vary_on_headers
+
+from portfolio.diff import word_diff
+from portfolio.http import HtmxHttpRequest
+from portfolio.models import (
+    Claim,
+    Mark,
+    Page,
+    Review,
+    Revision,
+    SavedReply,
+    SectionMark,
+    Status,
+    Verdict,
+)
+from portfolio.permissions import (
+    CohortAction,
+    PageAction,
+    get_cohort_for,
+    get_page_for,
+    get_page_to_review,
+    get_section_for,
+)
+from portfolio.services import comment_post, page_submit, review_submit
+
+QUEUE_PAGE_SIZE = 50
+
+
+class ReviewForm(forms.Form):
+    verdict = forms.ChoiceField(choices=Verdict.choices, widget=forms.RadioSelect)
+    summary = forms.CharField(
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="What works, what to change next. The learner reads this first.",
+        error_messages={"required": "Write a short summary for the learner."},
+    )
+
+
+class MarkForm(forms.Form):
+    mark = forms.ChoiceField(choices=Mark.choices)
+    comment = forms.CharField(required=False, max_length=5000)
+    saved_reply = forms.IntegerField(required=False)
+
+
+class SavedReplyForm(forms.ModelForm):
+    class Meta:
+        model = SavedReply
+        fields = ["title", "body"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 3})}
+
+
+# The author's side: submit and withdraw -----------------------------------------------
+
+
+@login_required
+@require_POST
+def page_submit_view(request: HtmxHttpRequest, username: str, slug: str) -> HttpResponse:
+    page = get_page_for(request.user, username, slug, PageAction.EDIT)
+    try:
+        raised = page_submit(page=page, by=request.user)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+        return redirect(page)
+    messages.success(request, "Submitted for review. Your cohort’s mentors have been told.")
+    if raised:
+        messages.info(
+            request,
+            "Your page was private, so it is now visible to you and the cohort’s mentors.",
+        )
+    return redirect(page)
+
+
+@login_required
+@require_POST
+def page_withdraw_view(request: HtmxHttpRequest, username: str, slug: str) -> HttpResponse:
+    page = get_page_for(request.user, username, slug, PageAction.EDIT)
+    try:
+        page.withdraw()
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, "Submission withdrawn. Submit again when you are ready.")
+    return redirect(page)
+
+
+# The queue ----------------------------------------------------------------------------
+
+
+@login_required
+@require_safe
+def review_queue(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    cohort = get_cohort_for(request.user, slug, CohortAction.REVIEW)
+    last_review = Review.objects.filter(page=OuterRef("pk")).values("created_at")[:1]
+    pages = (
+        Page.objects.visible_to(request.user)
+        .filter(cohort=cohort, status=Status.IN_REVIEW)
+        .select_related("author", "claim__mentor")
+        .annotate(
+            last_reviewed_at=Subquery(last_review),
+            changed_sections=Count(
+                "revisions__section_uid",
+                filter=Q(revisions__created_at__gt=F("last_reviewed_at")),
+                distinct=True,
+            ),
+        )
+        .order_by("submitted_at", "pk")
+    )
+    listing = Paginator(pages, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    now = timezone.now()
+    for page in listing:
+        page.waited = now - (page.submitted_at or now)
+        claim = getattr(page, "claim", None)
+        page.active_claim = claim if claim is not None and claim.expires_at > now else None
+    return render(
+        request, "portfolio/review_queue.html", {"cohort": cohort, "pages": listing, "now": now}
+    )
+
+
+@login_required
+@require_POST
+def review_claim(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
+    cohort = get_cohort_for(request.user, slug, CohortAction.REVIEW)
+    page = (
+        Page.objects.visible_to(request.user)
+        .filter(pk=pk, cohort=cohort, status=Status.IN_REVIEW)
+        .first()
+    )
+    if page is None:
+        raise Http404("That page is not in this cohort’s queue.")
+    claim = Claim.objects.filter(page=page).select_related("mentor").first()
+    now = timezone.now()
+    if request.POST.get("action") == "release":
+        if claim is not None and (claim.mentor_id == request.user.pk or not claim.active):
+            claim.delete()
+            messages.success(request, f"Released “{page.title}” for another mentor.")
+    elif claim is not None and claim.active and claim.mentor_id != request.user.pk:
+        messages.error(request, f"{claim.mentor.name} is already reviewing “{page.title}”.")
+    else:
+        Claim.objects.update_or_create(
+            page=page,
+            defaults={
+                "mentor": request.user,
+                "claimed_at": now,
+                "expires_at": now + timedelta(hours=settings.REVIEW_CLAIM_HOURS),
+            },
+        )
+        messages.success(request, f"You are reviewing “{page.title}”.")
+    return redirect("review_queue", slug=cohort.slug)
+
+
+# Reviewing a page ---------------------------------------------------------------------
+
+
+def _review_context(request: HtmxHttpRequest, page: Page, **extra) -> dict:
+    sections = list(page.sections.all())
+    marks = {mark.section_uid: mark for mark in page.marks.select_related("reviewer")}
+    last = page.reviews.filter(reviewer=request.user).first() or page.reviews.first()
+    before: dict = {}
+    if last is not None:
+        for revision in Revision.objects.filter(
+            page=page, created_at__lte=last.created_at
+        ).order_by("section_uid", "-created_at", "-pk"):
+            before.setdefault(revision.section_uid, revision)
+    for section in sections:
+        section.page = page
+        mark = marks.get(section.uid)
+        # A mark holds until the section changes.
+        section.mark = mark if mark and mark.section_version == section.version else None
+        previous = before.get(section.uid)
+        section.previous = previous
+        section.changed = (
+            last is None
+            or previous is None
+            or ((previous.heading, previous.body) != (section.heading, section.body))
+        )
+        if last is not None and section.changed:
+            old = previous.body if previous else ""
+            section.diff = word_diff(old, section.body)
+    replies = list(SavedReply.objects.filter(cohort=page.cohort, owner=request.user))
+    return {
+        "page": page,
+        "sections": sections,
+        "last_review": last,
+        "reviews": list(page.reviews.select_related("reviewer")[:5]),
+        "saved_replies": replies,
+        "form": extra.pop("form", None) or ReviewForm(),
+        "unchanged": sum(1 for section in sections if not section.changed),
+        **extra,
+    }
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def page_review(request: HtmxHttpRequest, username: str, slug: str) -> HttpResponse:
+    page = get_page_to_review(request.user, username, slug)
+    if request.method == "POST":
+        form = ReviewForm(request.POST)
+        if page.status != Status.IN_REVIEW:
+            messages.error(request, "This page is not waiting for a review.")
+            return redirect(page)
+        if form.is_valid():
+            try:
+                review_submit(
+                    page=page,
+                    reviewer=request.user,
+                    verdict=form.cleaned_data["verdict"],
+                    summary=form.cleaned_data["summary"],
+                )
+            except ValidationError as error:
+                messages.error(request, error.messages[0])
+                return redirect(page)
+            messages.success(request, f"Review sent to {page.author.name}.")
+            return redirect("review_queue", slug=page.cohort.slug)
+        context = _review_context(request, page, form=form)
+        return render(request, "portfolio/page_review.html", context, status=422)
+    return render(request, "portfolio/page_review.html", _review_context(request, page))
+
+
+@login_required
+@vary_on_headers("HX-Request")
+@require_POST
+def section_mark(request: HtmxHttpRequest, username: str, slug: str, pk: int) -> HttpResponse:
+    page = get_page_to_review(request.user, username, slug)
+    section = get_section_for(page, pk)
+    form = MarkForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Mark the section “Looks good” or “Needs work”.")
+        status = 422
+    else:
+        status = 200
+        text = form.cleaned_data["comment"].strip()
+        if form.cleaned_data["saved_reply"]:
+            reply = SavedReply.objects.filter(
+                pk=form.cleaned_data["saved_reply"], owner=request.user, cohort=page.cohort
+            ).first()
+            if reply is not None:
+                text = f"{text}\n\n{reply.body}".strip()
+        comment = None
+        if text:
+            comment = comment_post(page=page, author=request.user, body=text, section=section)
+        SectionMark.objects.update_or_create(
+            page=page,
+            section_uid=section.uid,
+            defaults={
+                "section_version": section.version,
+                "mark": form.cleaned_data["mark"],
+                "reviewer": request.user,
+                "comment": comment,
+            },
+        )
+        messages.success(request, f"“{section.heading}”: {Mark(form.cleaned_data['mark']).label}.")
+    if not request.htmx:
+        review_url = reverse("page_review", args=[page.author.username, page.slug])
+        return redirect(f"{review_url}#{section.anchor}")
+    context = _review_context(request, page)
+    context["section"] = next(s for s in context["sections"] if s.pk == section.pk)
+    context["focus_pk"] = section.pk
+    return render(request, "portfolio/page_review.html#review-section", context, status=status)
+
+
+# Saved replies ------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def saved_replies(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    cohort = get_cohort_for(request.user, slug, CohortAction.REVIEW)
+    form = SavedReplyForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            reply = form.save(commit=False)
+            reply.cohort, reply.owner = cohort, request.user
+            reply.save()
+            messages.success(request, f"Saved “{reply.title}”.")
+            return redirect("saved_replies", slug=cohort.slug)
+        status = 422
+    replies = SavedReply.objects.filter(cohort=cohort, owner=request.user)
+    context = {"cohort": cohort, "replies": replies, "form": form}
+    return render(request, "portfolio/saved_replies.html", context, status=status)
+
+
+@login_required
+@require_POST
+def saved_reply_delete(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
+    cohort = get_cohort_for(request.user, slug, CohortAction.REVIEW)
+    reply = SavedReply.objects.filter(pk=pk, cohort=cohort, owner=request.user).first()
+    if reply is None:
+        raise Http404("No such saved reply.")
+    reply.delete()
+    messages.success(request, f"Deleted “{reply.title}”.")
+    return redirect("saved_replies", slug=cohort.slug)
