@@ -7,3 +7,6 @@ class PortfolioConfig(AppConfig):
     name = "portfolio"
     verbose_name = "Nexus"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from portfolio import signals  # noqa: F401  (connects the receivers)

@@ -69,6 +69,33 @@ class ResilientRedisCache(RedisCache):
             self._mark(None)
         return result
 
+    # -- one round trip for generational keys -------------------------------------------
+
+    _GENERATIONAL = (
+        "local g = redis.call('GET', KEYS[1]) or '0' return {g, redis.call('GET', ARGV[1] .. g)}"
+    )
+
+    def get_generational(self, generation_key: str, key_stem: str) -> tuple[int, Any]:
+        """Read a generation counter and the value stored under stem+generation in a
+        single round trip (a small Lua script), so a cache hit costs one request."""
+        if self._is_down():
+            return 0, None
+        try:
+            client = self.client.get_client(write=False)
+            generation, raw = client.eval(
+                self._GENERATIONAL,
+                1,
+                self.make_and_validate_key(generation_key),
+                self.make_and_validate_key(key_stem),
+            )
+        except _UNREACHABLE as error:
+            self._mark(error)
+            return 0, None
+        if self._location in _down_since:
+            self._mark(None)
+        value = None if raw is None else self.client.decode(raw)
+        return int(generation), value
+
     # -- the cache API ----------------------------------------------------------------
 
     def get(self, key: Any, default: Any = None, version: int | None = None, **kw: Any) -> Any:

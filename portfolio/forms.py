@@ -303,3 +303,34 @@ class CommentEditForm(forms.Form):
 
     def clean_body(self) -> str:
         return self.cleaned_data["body"].replace("\r\n", "\n").strip()
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["display_name", "bio", "links"]
+        widgets = {
+            "bio": forms.Textarea(attrs={"rows": 3}),
+            "links": forms.Textarea(attrs={"rows": 3, "placeholder": "https://github.com/you"}),
+        }
+        help_texts = {
+            "bio": "A sentence or two about you and what you are learning.",
+            "links": "Up to five links, one per line (https://…).",
+        }
+
+    def clean_links(self) -> str:
+        from django.core.validators import URLValidator
+
+        lines = [line.strip() for line in self.cleaned_data["links"].splitlines() if line.strip()]
+        if len(lines) > 5:
+            raise forms.ValidationError("Up to five links, please.")
+        check = URLValidator(schemes=["http", "https"])
+        for line in lines:
+            try:
+                check(line)
+            except forms.ValidationError:
+                raise forms.ValidationError(
+                    "“%(link)s” is not a web address starting with https://.",
+                    params={"link": line},
+                ) from None
+        return "\n".join(lines)

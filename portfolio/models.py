@@ -128,6 +128,8 @@ class User(AbstractUser):
     )
     display_name = models.CharField(max_length=80, blank=True)
     bio = models.TextField(max_length=500, blank=True)
+    # Up to five links (portfolio, GitHub, LinkedIn…), one per line.
+    links = models.TextField(max_length=1000, blank=True)
     first_name = None
     last_name = None
 
@@ -163,6 +165,10 @@ class User(AbstractUser):
 
     def get_short_name(self) -> str:
         return self.name
+
+    @property
+    def link_list(self) -> list[str]:
+        return [line.strip() for line in self.links.splitlines() if line.strip()]
 
 
 # Cohorts ------------------------------------------------------------------------------
@@ -480,11 +486,14 @@ class Page(models.Model):
 
     def touch(self) -> None:
         """Record a change to the page's content."""
+        from portfolio.pagecache import bump
+
         self.updated_at = timezone.now()
         Page.objects.filter(pk=self.pk).update(
             updated_at=self.updated_at, content_version=models.F("content_version") + 1
         )
         self.content_version += 1
+        bump(self.author.username)
 
     def next_position(self) -> int:
         last = self.sections.aggregate(models.Max("position"))["position__max"]

@@ -286,3 +286,15 @@ def get_comment_for(user: User, page: Page, pk: int, action: CommentAction) -> C
         }
         raise PermissionDenied(reasons[action])
     return comment
+
+
+# Profiles -----------------------------------------------------------------------------
+
+
+def get_profile_for(user: User | None, username: str, *, edit: bool = False) -> User:
+    person = User.objects.filter(username=username.lower(), is_active=True).first()
+    if person is None:
+        raise Http404("No such person.")
+    if edit and (user is None or user.pk != person.pk):
+        raise PermissionDenied("Only you can edit your profile.")
+    return person

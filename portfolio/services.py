@@ -51,8 +51,14 @@ PROJECT_NEXUS_TEMPLATE = [
 ]
 
 
+# /@user/edit/ is the profile editor, so no page may take that address.
+RESERVED_PAGE_SLUGS = frozenset({"edit"})
+
+
 def unique_page_slug(author: User, title: str) -> str:
     base = slugify(title)[:70].strip("-") or "page"
+    if base in RESERVED_PAGE_SLUGS:
+        base = f"{base}-page"
     taken = set(
         Page.objects.filter(author=author, slug__startswith=base).values_list("slug", flat=True)
     )

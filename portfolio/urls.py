@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from django.contrib.sitemaps.views import sitemap as sitemap_view
 from django.urls import include, path
 
+from portfolio.sitemaps import PublicPages, PublicProfiles
 from portfolio.views import cohorts, comments, core, notifications, pages, people, reviews
 
 page_urls = [
@@ -32,6 +34,13 @@ page_urls = [
 urlpatterns = [
     path("", core.home, name="home"),
     path("healthz", core.healthz, name="healthz"),
+    path("robots.txt", core.robots_txt, name="robots_txt"),
+    path(
+        "sitemap.xml",
+        sitemap_view,
+        {"sitemaps": {"pages": PublicPages, "people": PublicProfiles}},
+        name="sitemap",
+    ),
     path("cohorts/", cohorts.cohort_list, name="cohort_list"),
     path("cohorts/new/", cohorts.cohort_create, name="cohort_create"),
     path("cohorts/<slug:slug>/", cohorts.cohort_detail, name="cohort_detail"),
@@ -80,6 +89,7 @@ urlpatterns = [
     path("pages/new/", pages.page_new, name="page_new"),
     path("pages/import/", pages.page_import_view, name="page_import"),
     path("@<slug:username>/", people.profile, name="profile"),
+    path("@<slug:username>/edit/", people.profile_edit, name="profile_edit"),
     path("@<slug:username>/<slug:slug>.md", pages.page_export_view, name="page_export"),
     path("@<slug:username>/<slug:slug>/", include(page_urls)),
 ]

@@ -7,7 +7,7 @@ from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
 
-from portfolio import health
+from portfolio import health, pagecache
 from portfolio.models import Membership, Page
 from portfolio.views.cohorts import pending_invite
 
@@ -44,10 +44,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
         "cache": "ok" if health.cache_answers() else "unavailable",
     }
     healthy = all(value == "ok" for value in checks.values())
-    return JsonResponse(
-        {"status": "ok" if healthy else "unavailable", **checks},
-        status=200 if healthy else 503,
-    )
+    body = {"status": "ok" if healthy else "unavailable", **checks}
+    if request.GET.get("detail") and request.user.is_authenticated and request.user.is_staff:
+        # This process's page-cache counters, for staff only.
+        body["page_cache"] = dict(pagecache.STATS)
+    return JsonResponse(body, status=200 if healthy else 503)
 
 
 def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -62,3 +63,18 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
 def server_error(request: HttpRequest) -> HttpResponse:
     # No request context: the database or the session may be what failed.
     return HttpResponseServerError(loader.render_to_string("500.html"))
+
+
+@require_safe
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    lines = [
+        "User-agent: *",
+        "Disallow: /accounts/",
+        "Disallow: /admin/",
+        "Disallow: /cohorts/",
+        "Disallow: /join/",
+        "Disallow: /notifications/",
+        "Disallow: /pages/",
+        f"Sitemap: {request.build_absolute_uri('/sitemap.xml')}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")

@@ -25,6 +25,7 @@ from portfolio.forms import (
 from portfolio.http import HtmxHttpRequest
 from portfolio.markdown import render_markdown
 from portfolio.models import Page, Revision, RevisionKind, Section, StaleVersion, Tag
+from portfolio.pagecache import public_cache
 from portfolio.permissions import (
     PageAction,
     cohorts_for_new_pages,
@@ -145,6 +146,7 @@ def page_export_view(request: HtmxHttpRequest, username: str, slug: str) -> Http
 
 
 @require_safe
+@public_cache("page")
 def page_detail(request: HtmxHttpRequest, username: str, slug: str) -> HttpResponse:
     page = get_page_for(request.user, username, slug, PageAction.VIEW)
     return render(request, TEMPLATE, _page_context(request, page))

@@ -1,17 +1,24 @@
 from __future__ import annotations
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.db.models import Case, Count, IntegerField, Value, When
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_safe
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.vary import vary_on_headers
 
+from portfolio.forms import ProfileForm
 from portfolio.http import HtmxHttpRequest
-from portfolio.models import Page, Status, User
+from portfolio.models import Page, Status
+from portfolio.pagecache import public_cache
+from portfolio.permissions import get_profile_for
 
 
 @require_safe
+@public_cache("profile")
 def profile(request: HtmxHttpRequest, username: str) -> HttpResponse:
-    person = get_object_or_404(User, username=username.lower(), is_active=True)
+    person = get_profile_for(request.user, username)
     pages = (
         Page.objects.visible_to(request.user)
         .filter(author=person)
@@ -27,3 +34,29 @@ def profile(request: HtmxHttpRequest, username: str) -> HttpResponse:
         .order_by("approved_first", "-updated_at")
     )
     return render(request, "portfolio/profile.html", {"person": person, "pages": pages})
+
+
+@login_required
+@vary_on_headers("HX-Request")
+@require_http_methods(["GET", "HEAD", "POST"])
+def profile_edit(request: HtmxHttpRequest, username: str) -> HttpResponse:
+    person = get_profile_for(request.user, username, edit=True)
+    form = ProfileForm(request.POST or None, instance=person)
+    template = "portfolio/profile.html"
+    if request.method == "POST":
+        if form.is_valid():
+            form.save()
+            messages.success(request, "Profile saved.")
+            if not request.htmx:
+                return redirect("profile", username=person.username)
+            return render(request, f"{template}#profile-head", {"person": person, "focus": True})
+        status = 422
+    else:
+        status = 200
+    if request.htmx:
+        return render(
+            request, f"{template}#profile-form", {"person": person, "form": form}, status=status
+        )
+    return render(
+        request, "portfolio/profile_edit.html", {"person": person, "form": form}, status=status
+    )

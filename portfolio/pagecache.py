@@ -1,0 +1,169 @@
+"""Whole-response caching of public pages and profiles for anonymous visitors.
+
+Design: every author has a *generation* counter in the cache. A cached response is
+stored under a key that ends with the generation current when it was rendered, and
+anything that changes what an author's public responses show (their pages, sections,
+tags, status, visibility, their profile, their cohort's name) increments that counter
+after the transaction commits. The next request reads the new generation and misses,
+so every edit is visible at once; old entries are never read again and expire.
+
+A hit reads the generation and the entry in one round trip (a Lua script in
+portfolio.cache) and touches no database. The generation is read *before* the page is
+rendered, so a render that raced an edit is stored under the old generation, where
+nobody looks any more.
+
+Only requests without a session or a message cookie are served or stored, only 200s
+are stored, and a stored response carries no CSRF token and no CSP nonce (the
+templates leave both out for cacheable requests), so nothing of one user reaches
+another. Signed-in users always get a fresh, private response.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+import threading
+from collections.abc import Callable
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.utils.cache import patch_cache_control, patch_vary_headers
+
+logger = logging.getLogger("nexus.cache")
+
+TTL = 60 * 10
+BROWSER_MAX_AGE = 60
+STATS: dict[str, int] = {"hits": 0, "misses": 0, "stores": 0, "bypass": 0, "errors": 0}
+_stats_lock = threading.Lock()
+
+
+def _count(name: str) -> None:
+    with _stats_lock:
+        STATS[name] += 1
+
+
+def generation_key(username: str) -> str:
+    return f"gen:author:{username.lower()}"
+
+
+def bump(*usernames: str) -> None:
+    """Invalidate every cached response about these authors, once the change commits."""
+    names = {name.lower() for name in usernames if name}
+
+    def apply() -> None:
+        for name in names:
+            key = generation_key(name)
+            try:
+                cache.incr(key)
+            except ValueError:
+                # Never existed, or evicted: start somewhere no old entry can be.
+                cache.set(key, _fresh_generation(), None)
+
+    if names:
+        transaction.on_commit(apply)
+
+
+def _fresh_generation() -> int:
+    return secrets.randbelow(2**40) + 1
+
+
+def _current_generation(username: str, seen: int) -> int:
+    """The generation to store a fresh render under. 0 means there was none: make one,
+    so an evicted counter can never bring old entries back."""
+    if seen:
+        return seen
+    key = generation_key(username)
+    cache.add(key, _fresh_generation(), None)
+    return int(cache.get(key) or 0)
+
+
+def cacheable(request: HttpRequest) -> bool:
+    return (
+        request.method in {"GET", "HEAD"}
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and "messages" not in request.COOKIES
+        and not request.GET
+    )
+
+
+def _lookup(username: str, stem: str) -> tuple[int, dict | None]:
+    reader = getattr(cache, "get_generational", None)
+    if reader is not None:
+        return reader(generation_key(username), stem)
+    generation = cache.get(generation_key(username)) or 0
+    return int(generation), cache.get(f"{stem}{generation}")
+
+
+def _etag(body: bytes) -> str:
+    return '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
+
+
+def _from_entry(request: HttpRequest, entry: dict) -> HttpResponse:
+    if request.headers.get("If-None-Match") == entry["etag"]:
+        response: HttpResponse = HttpResponseNotModified()
+    else:
+        response = HttpResponse(entry["body"], content_type=entry["content_type"])
+    response["ETag"] = entry["etag"]
+    return response
+
+
+def _public_headers(response: HttpResponse) -> HttpResponse:
+    patch_cache_control(response, public=True, max_age=BROWSER_MAX_AGE)
+    patch_vary_headers(response, ["HX-Request", "Cookie"])
+    return response
+
+
+def public_cache(kind: str) -> Callable:
+    """Serve anonymous GETs of this view from the cache; see the module docstring."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(request: HttpRequest, username: str, *args, **kwargs) -> HttpResponse:
+            if not cacheable(request):
+                _count("bypass")
+                response = view(request, username, *args, **kwargs)
+                patch_cache_control(response, private=True, no_cache=True)
+                patch_vary_headers(response, ["HX-Request", "Cookie"])
+                return response
+            htmx = "1" if request.headers.get("HX-Request") == "true" else "0"
+            parts = ":".join(str(part) for part in (*args, *kwargs.values()))
+            stem = f"view:{kind}:{username.lower()}:{parts}:{htmx}:"
+            generation, entry = _lookup(username, stem)
+            if entry is not None:
+                _count("hits")
+                logger.debug("page cache hit %s%s", stem, generation)
+                response = _from_entry(request, entry)
+                response["X-Cache"] = "hit"
+                return _public_headers(response)
+            _count("misses")
+            generation = _current_generation(username, generation)
+            # Tell the templates to leave out per-response secrets (CSP nonce).
+            request.nexus_shared_response = True
+            response = view(request, username, *args, **kwargs)
+            if response.status_code != 200 or response.cookies or response.streaming:
+                patch_vary_headers(response, ["HX-Request", "Cookie"])
+                return response
+            body = response.content
+            entry = {
+                "body": body,
+                "etag": _etag(body),
+                "content_type": response["Content-Type"],
+            }
+            if generation:
+                stored = cache.set(f"{stem}{generation}", entry, TTL)
+                _count("errors" if stored is False else "stores")
+            else:
+                _count("errors")
+            response["ETag"] = entry["etag"]
+            response["X-Cache"] = "miss"
+            if request.headers.get("If-None-Match") == entry["etag"]:
+                response = _from_entry(request, entry)
+            return _public_headers(response)
+
+        return wrapped
+
+    return decorator
