@@ -5,6 +5,7 @@ import secrets
 import uuid
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models, transaction
@@ -450,6 +451,9 @@ class Page(models.Model):
     updated_at = models.DateTimeField(default=timezone.now)
     submitted_at = models.DateTimeField(null=True, blank=True)
     approved_at = models.DateTimeField(null=True, blank=True)
+    # PostgreSQL full-text search: title (A) above headings (B) above text (C), kept
+    # up to date by touch(); indexed with GIN by a PostgreSQL-only migration.
+    search_vector = SearchVectorField(null=True, editable=False)
 
     objects = PageQuerySet.as_manager()
 
@@ -493,7 +497,36 @@ class Page(models.Model):
             updated_at=self.updated_at, content_version=models.F("content_version") + 1
         )
         self.content_version += 1
+        self.refresh_search()
         bump(self.author.username)
+
+    def refresh_search(self) -> None:
+        from django.db import connection
+
+        if connection.vendor != "postgresql":
+            return
+        from django.contrib.postgres.aggregates import StringAgg
+        from django.contrib.postgres.search import SearchVector
+        from django.db.models.functions import Coalesce
+
+        def gathered(field: str):
+            return Coalesce(
+                models.Subquery(
+                    Section.objects.filter(page=models.OuterRef("pk"))
+                    .values("page")
+                    .annotate(text=StringAgg(field, " "))
+                    .values("text")
+                ),
+                models.Value(""),
+                output_field=models.TextField(),
+            )
+
+        Page.objects.filter(pk=self.pk).update(
+            search_vector=SearchVector("title", weight="A", config="english")
+            + SearchVector(gathered("heading"), weight="B", config="english")
+            + SearchVector("summary", weight="C", config="english")
+            + SearchVector(gathered("body"), weight="C", config="english")
+        )
 
     def next_position(self) -> int:
         last = self.sections.aggregate(models.Max("position"))["position__max"]

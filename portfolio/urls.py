@@ -4,7 +4,16 @@ from django.contrib.sitemaps.views import sitemap as sitemap_view
 from django.urls import include, path
 
 from portfolio.sitemaps import PublicPages, PublicProfiles
-from portfolio.views import cohorts, comments, core, notifications, pages, people, reviews
+from portfolio.views import (
+    cohorts,
+    comments,
+    core,
+    notifications,
+    pages,
+    people,
+    reviews,
+    search,
+)
 
 page_urls = [
     path("", pages.page_detail, name="page_detail"),
@@ -86,6 +95,7 @@ urlpatterns = [
         notifications.notifications_unsubscribe,
         name="notifications_unsubscribe",
     ),
+    path("search/", search.search, name="search"),
     path("pages/new/", pages.page_new, name="page_new"),
     path("pages/import/", pages.page_import_view, name="page_import"),
     path("@<slug:username>/", people.profile, name="profile"),

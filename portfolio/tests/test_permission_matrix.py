@@ -178,6 +178,7 @@ MATRIX = [
         {"display_name": "Lena", "bio": "", "links": ""},
     ),
     Row("robots_txt", "get", everyone(200)),
+    Row("search", "get", everyone(200), data={"q": "journey"}),
     Row("sitemap", "get", everyone(200)),
     Row("page_detail", "get", page_readers(200), page),
     Row("page_export", "get", page_readers(200), page),

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
+from portfolio.directory import directory
 from portfolio.forms import CohortForm, InviteForm, RoleForm
 from portfolio.http import HtmxHttpRequest
 from portfolio.models import (
@@ -90,9 +91,13 @@ def _people(cohort: Cohort) -> dict[str, list[Membership]]:
 def cohort_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     cohort = get_cohort_for(request.user, slug, CohortAction.VIEW)
     context = {"cohort": cohort, "can": cohort_abilities(request.user, cohort)}
+    if request.htmx and request.htmx.target == "directory":
+        context.update(directory(cohort, request.user, request.GET))
+        return render(request, "portfolio/cohort_detail.html#directory", context)
     if request.htmx:
         return render(request, "portfolio/cohort_detail.html#cohort-info", context)
     context["people"] = _people(cohort)
+    context.update(directory(cohort, request.user, request.GET))
     return render(request, "portfolio/cohort_detail.html", context)
 
 

@@ -1,0 +1,62 @@
+"""The cohort's journal directory: the pages a viewer may see, filtered and sorted."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, QuerySet
+
+from portfolio.models import Cohort, Page, Status, Tag, User
+
+PAGE_SIZE = 20
+SORTS = {"updated": ("-updated_at", "pk"), "title": ("title", "pk")}
+
+
+class DirectoryForm(forms.Form):
+    tag = forms.CharField(required=False)
+    status = forms.ChoiceField(required=False, choices=[("", "Any status"), *Status.choices])
+    learner = forms.CharField(required=False)
+    sort = forms.ChoiceField(
+        required=False,
+        choices=[("updated", "Recently updated"), ("title", "Title")],
+        initial="updated",
+    )
+
+
+def directory(cohort: Cohort, viewer: User, params) -> dict:
+    form = DirectoryForm(params)
+    form.is_valid()
+    data = {key: value for key, value in form.cleaned_data.items() if value}
+    pages: QuerySet[Page] = (
+        Page.objects.visible_to(viewer)
+        .filter(cohort=cohort)
+        .select_related("author")
+        .annotate(section_count=Count("sections"))
+        .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
+    )
+    if data.get("tag"):
+        pages = pages.filter(tags__slug=data["tag"])
+    if data.get("status"):
+        pages = pages.filter(status=data["status"])
+    if data.get("learner"):
+        pages = pages.filter(author__username=data["learner"])
+    pages = pages.order_by(*SORTS[data.get("sort") or "updated"])
+    listing = Paginator(pages, PAGE_SIZE).get_page(params.get("page"))
+    tags = (
+        Tag.objects.filter(pages__cohort=cohort).distinct().order_by("name").values("slug", "name")
+    )
+    authors = (
+        User.objects.filter(memberships__cohort=cohort)
+        .order_by("display_name", "username")
+        .values("username", "display_name")
+    )
+    query = params.copy()
+    query.pop("page", None)
+    return {
+        "directory_form": form,
+        "filters": data,
+        "listing": listing,
+        "tag_options": list(tags),
+        "author_options": list(authors),
+        "filter_query": query.urlencode(),
+    }

@@ -1,0 +1,101 @@
+"""Search across the pages a viewer may see (always Page.objects.visible_to).
+
+PostgreSQL: real full-text search over the stored, weighted search vector (title above
+headings above text), websearch syntax, ranked, with highlighted snippets. SQLite: a
+plain substring match with the same interface, so the embedded default works too.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import F, Q, QuerySet, Subquery
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from portfolio.models import Page, Section, User
+
+MAX_QUERY = 200
+_START, _STOP = "\x02", "\x03"
+
+
+@dataclass
+class Result:
+    page: Page
+    snippet: SafeString
+
+
+def _marked(text: str) -> SafeString:
+    """Escape user text, then turn the sentinels around matches into <mark>."""
+    return mark_safe(escape(text).replace(_START, "<mark>").replace(_STOP, "</mark>"))
+
+
+def search(viewer: User | None, query: str) -> QuerySet[Page]:
+    """The matching pages the viewer may see, best first."""
+    query = " ".join(query.split())[:MAX_QUERY]
+    pages = Page.objects.visible_to(viewer).select_related("author", "cohort")
+    if not query:
+        return pages.none()
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery, SearchRank
+
+        terms = SearchQuery(query, search_type="websearch", config="english")
+        return (
+            pages.filter(search_vector=terms)
+            .annotate(rank=SearchRank(F("search_vector"), terms))
+            .order_by("-rank", "-updated_at", "pk")
+        )
+    words = [word for word in re.findall(r"\w+", query.lower()) if len(word) > 1][:8]
+    if not words:
+        return pages.none()
+    condition = Q()
+    for word in words:
+        condition &= (
+            Q(title__icontains=word)
+            | Q(summary__icontains=word)
+            | Q(pk__in=Subquery(Section.objects.filter(body__icontains=word).values("page_id")))
+            | Q(pk__in=Subquery(Section.objects.filter(heading__icontains=word).values("page_id")))
+        )
+    return pages.filter(condition).order_by("-updated_at", "pk")
+
+
+def snippets(results: list[Page], query: str) -> list[Result]:
+    """A highlighted snippet for each page on the current page of results."""
+    if not results:
+        return []
+    query = " ".join(query.split())[:MAX_QUERY]
+    texts = {page.pk: [page.summary] for page in results}
+    for page_id, heading, body in Section.objects.filter(page_id__in=list(texts)).values_list(
+        "page_id", "heading", "body"
+    ):
+        texts[page_id].append(f"{heading}: {body}")
+    if connection.vendor == "postgresql":
+        return _pg_snippets(results, texts, query)
+    words = [re.escape(w) for w in re.findall(r"\w+", query.lower()) if len(w) > 1]
+    pattern = re.compile("|".join(words), re.IGNORECASE) if words else None
+    out = []
+    for page in results:
+        text = " ".join(" ".join(texts[page.pk]).split())
+        match = pattern.search(text) if pattern else None
+        start = max(0, match.start() - 80) if match else 0
+        excerpt = text[start : start + 220]
+        if pattern:
+            excerpt = pattern.sub(lambda m: f"{_START}{m.group(0)}{_STOP}", excerpt)
+        out.append(Result(page, _marked(("…" if start else "") + excerpt)))
+    return out
+
+
+def _pg_snippets(results: list[Page], texts: dict, query: str) -> list[Result]:
+    sql = (
+        "SELECT ts_headline('english', %s, websearch_to_tsquery('english', %s), "
+        "'StartSel=\x02, StopSel=\x03, MaxWords=35, MinWords=15, MaxFragments=2, "
+        'FragmentDelimiter=" … "\')'
+    )
+    out = []
+    with connection.cursor() as cursor:
+        for page in results:
+            cursor.execute(sql, [" ".join(texts[page.pk]), query])
+            out.append(Result(page, _marked(cursor.fetchone()[0])))
+    return out

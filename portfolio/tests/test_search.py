@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from conftest import make_page
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def corpus(learner, peer, cohort, other_cohort, outsider):
+    mine = make_page(learner, cohort, title="Caching with Redis", visibility="private", sections=0)
+    mine.add_section(
+        heading="Challenges", body="Cache invalidation with a generation key.", by=learner
+    )
+    shared = make_page(peer, cohort, title="Docker diary", visibility="cohort", sections=0)
+    shared.add_section(heading="Compose", body="Redis and Postgres in compose.", by=peer)
+    secret = make_page(peer, cohort, title="Secret Redis plans", visibility="private", sections=0)
+    secret.add_section(heading="Hidden", body="Redis redis redis zebra.", by=peer)
+    other = make_page(
+        outsider, other_cohort, title="Other cohort Redis", visibility="cohort", sections=0
+    )
+    other.add_section(heading="Elsewhere", body="Redis zebra elsewhere.", by=outsider)
+    public = make_page(
+        outsider, other_cohort, title="Public Redis notes", visibility="public", sections=0
+    )
+    public.add_section(heading="Open", body="Everyone may read about Redis.", by=outsider)
+    return {"mine": mine, "shared": shared, "secret": secret, "other": other, "public": public}
+
+
+def titles(client, query: str) -> str:
+    return client.get(reverse("search"), {"q": query}).content.decode()
+
+
+def test_search_finds_what_the_viewer_may_see(client, learner, corpus):
+    client.force_login(learner)
+    html = titles(client, "redis")
+    for title in ["Caching with Redis", "Docker diary", "Public Redis notes"]:
+        assert title in html
+    assert "<mark>" in html
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "zebra",
+        "Secret Redis plans",
+        '"Secret Redis plans"',
+        "secret OR zebra",
+        "redis -caching",
+        "redi*",
+        "elsewhere",
+        "hidden",
+        "' OR 1=1 --",
+        "<script>",
+    ],
+)
+def test_private_and_other_cohort_pages_never_appear(client, learner, corpus, query):
+    client.force_login(learner)
+    results = titles(client, query).split('id="results"')[1]
+    for hidden in (corpus["secret"], corpus["other"]):
+        assert hidden.get_absolute_url() not in results
+    assert "Redis redis redis zebra" not in results and "Redis zebra elsewhere" not in results
+    assert "<script>" not in results
+
+
+def test_visitors_search_public_pages_only(client, corpus):
+    html = titles(client, "redis")
+    assert "Public Redis notes" in html
+    assert "Docker diary" not in html and "Caching with Redis" not in html
+
+
+def test_titles_rank_above_text_on_postgres_and_match_everywhere(client, learner, corpus):
+    client.force_login(learner)
+    html = titles(client, "caching")
+    assert "Caching with Redis" in html
+
+
+def test_htmx_gets_only_the_results(client, learner, corpus):
+    client.force_login(learner)
+    response = client.get(reverse("search"), {"q": "docker"}, headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert html.strip().startswith('<div id="results"') and "Docker diary" in html
+
+
+def test_snippets_escape_page_text(client, learner, cohort):
+    page = make_page(learner, cohort, title="Escapes", visibility="cohort", sections=0)
+    page.add_section(heading="XSS", body="zebra <img src=x onerror=alert(1)> stripes", by=learner)
+    client.force_login(learner)
+    html = titles(client, "zebra")
+    assert "<img src=x" not in html and "&lt;img" in html
+
+
+def test_an_empty_query_shows_the_way(client):
+    assert "Find good examples" in titles(client, "")
+
+
+@pytest.mark.parametrize("size", [3, 30])
+def test_search_query_count_is_fixed(client, learner, cohort, size, django_assert_max_num_queries):
+    for n in range(size):
+        make_page(learner, cohort, title=f"Zebra page {n}", visibility="cohort")
+    client.force_login(learner)
+    # Session, user, unread count, count, one page of results, their sections, and on
+    # PostgreSQL one headline per shown result (at most 20).
+    with django_assert_max_num_queries(6 + 20):
+        response = client.get(reverse("search"), {"q": "zebra"})
+    assert response.status_code == 200
