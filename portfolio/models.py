@@ -861,6 +861,8 @@ class Review(models.Model):
     summary = models.TextField(max_length=5000)
     # The page's content_version the verdict was about.
     page_version = models.PositiveIntegerField()
+    # How long the page had waited in the queue, for the queue's health figures.
+    waited = models.DurationField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import slugify
 
 from portfolio.models import (
@@ -228,12 +229,15 @@ def review_submit(*, page: Page, reviewer: User, verdict: str, summary: str) -> 
         locked = Page.objects.select_for_update().get(pk=page.pk)
         if locked.status != Status.IN_REVIEW:
             raise ValidationError("This page is not waiting for a review any more.")
+        now = timezone.now()
         review = Review.objects.create(
             page=page,
             reviewer=reviewer,
             verdict=verdict,
             summary=summary,
             page_version=locked.content_version,
+            waited=now - locked.submitted_at if locked.submitted_at else None,
+            created_at=now,
         )
         page.status = verdict
         page.approved_at = review.created_at if verdict == Verdict.APPROVED else page.approved_at

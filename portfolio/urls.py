@@ -69,6 +69,7 @@ urlpatterns = [
         cohorts.invite_revoke,
         name="invite_revoke",
     ),
+    path("cohorts/<slug:slug>/dashboard/", cohorts.cohort_dashboard, name="cohort_dashboard"),
     path("cohorts/<slug:slug>/review/", reviews.review_queue, name="review_queue"),
     path("cohorts/<slug:slug>/review/<int:pk>/claim/", reviews.review_claim, name="review_claim"),
     path("cohorts/<slug:slug>/replies/", reviews.saved_replies, name="saved_replies"),

@@ -209,6 +209,7 @@ MATRIX = [
     Row("page_review", "post", page_reviewers(302), page, {"verdict": "approved", "summary": "x"}),
     Row("section_mark", "post", page_reviewers(302), section, {"mark": "good"}),
     Row("review_queue", "get", reviewers(200), slug),
+    Row("cohort_dashboard", "get", reviewers(200), slug),
     Row("review_claim", "post", reviewers(302), in_review, {"action": "claim"}),
     Row("saved_replies", "get", reviewers(200), slug),
     Row("saved_replies", "post", reviewers(302), slug, {"title": "T", "body": "B"}),

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
+from portfolio.dashboards import cohort_dashboard as dashboard_figures
 from portfolio.directory import directory
 from portfolio.forms import CohortForm, InviteForm, RoleForm
 from portfolio.http import HtmxHttpRequest
@@ -99,6 +100,14 @@ def cohort_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     context["people"] = _people(cohort)
     context.update(directory(cohort, request.user, request.GET))
     return render(request, "portfolio/cohort_detail.html", context)
+
+
+@login_required
+@require_safe
+def cohort_dashboard(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    cohort = get_cohort_for(request.user, slug, CohortAction.REVIEW)
+    context = {"cohort": cohort, **dashboard_figures(cohort, request.GET.get("sort", "name"))}
+    return render(request, "portfolio/cohort_dashboard.html", context)
 
 
 @login_required

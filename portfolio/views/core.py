@@ -8,7 +8,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
 
 from portfolio import health, pagecache
-from portfolio.models import Membership, Page
+from portfolio.dashboards import learner_dashboard
+from portfolio.models import Membership
 from portfolio.views.cohorts import pending_invite
 
 
@@ -22,16 +23,10 @@ def home(request: HttpRequest) -> HttpResponse:
         .annotate(people=Count("cohort__memberships"))
         .order_by("cohort__archived_at", "-cohort__starts_on", "cohort__name")
     )
-    pages = (
-        Page.objects.filter(author=request.user)
-        .select_related("cohort")
-        .annotate(section_count=Count("sections"))
-        .order_by("-updated_at")[:20]
-    )
     context = {
         "memberships": memberships,
-        "pages": pages,
         "pending_invite": pending_invite(request),
+        **learner_dashboard(request.user),
     }
     return render(request, "portfolio/dashboard.html", context)
 
