@@ -1,0 +1,43 @@
+"""On PostgreSQL, the directory, search and queue queries use indexes: with sequential
+scans switched off, the plans must still find an index path for their filters."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from conftest import make_page
+from portfolio.models import Page, Status
+from portfolio.search import search
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="EXPLAIN of PostgreSQL plans"),
+]
+
+
+def plan(queryset) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        return queryset.explain()
+
+
+def test_search_uses_indexes_and_the_gin_index_serves_the_match(learner, mentor, cohort):
+    from django.contrib.postgres.search import SearchQuery
+
+    make_page(learner, cohort, title="Redis caching", visibility="public")
+    for viewer in (None, mentor):
+        text = plan(search(viewer, "redis"))
+        assert "Seq Scan on portfolio_page" not in text, text
+    terms = SearchQuery("redis", search_type="websearch", config="english")
+    assert "page_search_gin" in plan(Page.objects.filter(search_vector=terms))
+
+
+def test_the_directory_and_queue_use_the_cohort_index(learner, mentor, cohort):
+    make_page(learner, cohort, visibility="cohort", status="in_review")
+    queue = Page.objects.filter(cohort=cohort, status=Status.IN_REVIEW).order_by("submitted_at")
+    text = plan(queue)
+    assert "Index" in text and "Seq Scan on portfolio_page" not in text
+    directory = Page.objects.visible_to(mentor).filter(cohort=cohort).order_by("-updated_at")
+    text = plan(directory)
+    assert "Index" in text and "Seq Scan on portfolio_page" not in text
