@@ -27,6 +27,8 @@ MEMBER_SCREENS = [
     "/@lena/journey/history/",
     "/@lena/journey/sections/{section}/edit/",
     "/cohorts/prodev-7/review/",
+    "/cohorts/prodev-7/dashboard/",
+    "/search/?q=django",
     "/@person1/week-2/review/",
     "/cohorts/prodev-7/replies/",
     "/notifications/",
@@ -122,7 +124,8 @@ def visit_all(browser: Browser, base: str, paths: list[str], label: str, login: 
             for path in paths:
                 response = page.goto(base + path)
                 assert response.status == (404 if "missing" in path else 200), path
-                name = path.strip("/").replace("/", "-").replace("@", "")[:40] or "home"
+                name = path.strip("/").replace("/", "-").replace("@", "").replace("?", "-")
+                name = name.replace("=", "-")[:40] or "home"
                 page.screenshot(
                     path=str(ARTIFACTS / f"{label}-{name}-{width}-{scheme}.png"), full_page=True
                 )
