@@ -6,7 +6,7 @@ from django import forms
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, QuerySet
 
-from portfolio.models import Cohort, Page, Status, Tag, User
+from portfolio.models import Cohort, Page, Section, Status, Tag, User
 
 PAGE_SIZE = 20
 SORTS = {"updated": ("-updated_at", "pk"), "title": ("title", "pk")}
@@ -31,7 +31,6 @@ def directory(cohort: Cohort, viewer: User, params) -> dict:
         Page.objects.visible_to(viewer)
         .filter(cohort=cohort)
         .select_related("author")
-        .annotate(section_count=Count("sections"))
         .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
     )
     if data.get("tag"):
@@ -42,6 +41,15 @@ def directory(cohort: Cohort, viewer: User, params) -> dict:
         pages = pages.filter(author__username=data["learner"])
     pages = pages.order_by(*SORTS[data.get("sort") or "updated"])
     listing = Paginator(pages, PAGE_SIZE).get_page(params.get("page"))
+    # Count sections for the shown rows only: an annotation would aggregate every match.
+    counts = dict(
+        Section.objects.filter(page_id__in=[page.pk for page in listing])
+        .values("page_id")
+        .annotate(n=Count("id"))
+        .values_list("page_id", "n")
+    )
+    for page in listing:
+        page.section_count = counts.get(page.pk, 0)
     tags = (
         Tag.objects.filter(pages__cohort=cohort).distinct().order_by("name").values("slug", "name")
     )

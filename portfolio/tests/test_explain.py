@@ -41,3 +41,26 @@ def test_the_directory_and_queue_use_the_cohort_index(learner, mentor, cohort):
     directory = Page.objects.visible_to(mentor).filter(cohort=cohort).order_by("-updated_at")
     text = plan(directory)
     assert "Index" in text and "Seq Scan on portfolio_page" not in text
+
+
+def test_the_dashboard_queries_use_indexes(
+    learner, mentor, cohort, django_capture_on_commit_callbacks
+):
+    from django.db import connection as conn
+    from django.test.utils import CaptureQueriesContext
+
+    from portfolio.dashboards import cohort_dashboard
+
+    make_page(learner, cohort, sections=2)
+    with conn.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    with CaptureQueriesContext(conn) as captured:
+        cohort_dashboard(cohort, "name")
+    with conn.cursor() as cursor:
+        for query in captured.captured_queries:
+            if query["sql"].startswith("SET"):
+                continue
+            cursor.execute("EXPLAIN " + query["sql"])
+            text = "\n".join(row[0] for row in cursor.fetchall())
+            for table in ("portfolio_page", "portfolio_revision", "portfolio_section"):
+                assert f"Seq Scan on {table}" not in text, text

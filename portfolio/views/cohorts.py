@@ -79,10 +79,18 @@ def cohort_create(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, "portfolio/cohort_new.html", {"form": form})
 
 
+PEOPLE_SHOWN = 24
+
+
 def _people(cohort: Cohort) -> dict[str, list[Membership]]:
+    """Members by role for the cohort home; a large cohort shows the first learners and
+    how many more there are (the members page lists everyone)."""
     groups: dict[str, list[Membership]] = {role: [] for role in ROLE_ORDER}
-    for membership in cohort.memberships.select_related("user").order_by("joined_at"):
+    staff = cohort.memberships.exclude(role=Role.LEARNER).select_related("user")
+    for membership in staff.order_by("joined_at"):
         groups[membership.role].append(membership)
+    learners = cohort.memberships.filter(role=Role.LEARNER).select_related("user")
+    groups[Role.LEARNER] = list(learners.order_by("joined_at")[:PEOPLE_SHOWN])
     return groups
 
 
@@ -98,6 +106,7 @@ def cohort_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     if request.htmx:
         return render(request, "portfolio/cohort_detail.html#cohort-info", context)
     context["people"] = _people(cohort)
+    context["learner_total"] = cohort.memberships.filter(role=Role.LEARNER).count()
     context.update(directory(cohort, request.user, request.GET))
     return render(request, "portfolio/cohort_detail.html", context)
 
