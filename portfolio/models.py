@@ -263,6 +263,14 @@ class Membership(models.Model):
     def __str__(self) -> str:
         return f"{self.user} in {self.cohort} as {self.role}"
 
+    def _lock_organizers(self) -> None:
+        """Lock the cohort's organizers, so two demotions cannot both pass the check."""
+        list(
+            Membership.objects.select_for_update()
+            .filter(cohort_id=self.cohort_id, role=Role.ORGANIZER)
+            .values_list("pk", flat=True)
+        )
+
     def _is_last_organizer(self) -> bool:
         if self.role != Role.ORGANIZER:
             return False
@@ -271,12 +279,7 @@ class Membership(models.Model):
 
     def change_role(self, role: str) -> None:
         with transaction.atomic():
-            # Lock the cohort's organizers so two demotions cannot both pass the check.
-            list(
-                Membership.objects.select_for_update()
-                .filter(cohort_id=self.cohort_id, role=Role.ORGANIZER)
-                .values_list("pk", flat=True)
-            )
+            self._lock_organizers()
             if role != Role.ORGANIZER and self._is_last_organizer():
                 raise LastOrganizerError(
                     "A cohort needs at least one organizer. Make someone else an organizer first."
@@ -286,11 +289,7 @@ class Membership(models.Model):
 
     def remove(self) -> None:
         with transaction.atomic():
-            list(
-                Membership.objects.select_for_update()
-                .filter(cohort_id=self.cohort_id, role=Role.ORGANIZER)
-                .values_list("pk", flat=True)
-            )
+            self._lock_organizers()
             if self._is_last_organizer():
                 raise LastOrganizerError(
                     "The last organizer cannot leave or be removed. "

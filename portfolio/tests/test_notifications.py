@@ -174,3 +174,16 @@ def test_unsubscribe_by_link_turns_every_email_off(client, learner):
     client.post(reverse("notifications_unsubscribe", args=[token]))
     assert set(EmailPreference.objects.values_list("delivery", flat=True)) == {"off"}
     assert client.get(reverse("notifications_unsubscribe", args=["forged"])).status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_the_database_queue_the_worker_sends_the_email(learner, mentor, settings):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    mail.outbox.clear()
+    notify(recipients=[learner], actor=mentor, kind="comment", verb="commented", page=None, url="/")
+    assert mail.outbox == []  # queued, not sent by the request
+    assert DBTaskResult.objects.count() == 1
+    call_command("db_worker", "--batch", "--interval", "0")
+    assert len(mail.outbox) == 1

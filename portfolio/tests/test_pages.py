@@ -176,3 +176,14 @@ def test_a_profile_lists_only_the_pages_the_viewer_may_see(client, learner, ment
 
 def test_an_unknown_profile_is_404(client):
     assert client.get("/@nobody/").status_code == 404
+
+
+@pytest.mark.parametrize("count", [2, 20])
+def test_the_profile_query_count_is_fixed(
+    client, learner, cohort, count, django_assert_max_num_queries
+):
+    for n in range(count):
+        make_page(learner, cohort, title=f"Page {n}", visibility="public")
+    # User, then one query for the pages with their cohort, author and section counts.
+    with django_assert_max_num_queries(3):
+        assert client.get("/@lena/").status_code == 200

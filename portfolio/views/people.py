@@ -22,7 +22,7 @@ def profile(request: HtmxHttpRequest, username: str) -> HttpResponse:
     pages = (
         Page.objects.visible_to(request.user)
         .filter(author=person)
-        .select_related("cohort")
+        .select_related("cohort", "author")
         .annotate(
             section_count=Count("sections"),
             approved_first=Case(
