@@ -84,7 +84,9 @@ def _grid(counts: dict[date, int], start: date) -> Heat:
 def cohort_dashboard(cohort: Cohort, sort: str) -> dict:
     today = timezone.localdate()
     start = today - timedelta(days=today.weekday() + 7 * (WEEKS - 1))
-    in_cohort = Q(pages__cohort=cohort)
+    # Mentors see every learner page except private ones (as visible_to would), so the
+    # figures never count what the page view would hide.
+    in_cohort = Q(pages__cohort=cohort) & ~Q(pages__visibility=Visibility.PRIVATE)
     learners = list(
         User.objects.filter(memberships__cohort=cohort, memberships__role=Role.LEARNER)
         .annotate(
@@ -105,6 +107,7 @@ def cohort_dashboard(cohort: Cohort, sort: str) -> dict:
     )
     daily = (
         Revision.objects.filter(page__cohort=cohort, created_at__date__gte=start)
+        .exclude(page__visibility=Visibility.PRIVATE)
         .annotate(day=TruncDate("created_at"))
         .values("author_id", "day")
         .annotate(n=Count("id"))

@@ -112,3 +112,12 @@ def test_the_learner_dashboard_query_count_is_fixed(
     client.force_login(learner)
     with django_assert_max_num_queries(9):
         client.get(reverse("home"))
+
+
+def test_private_pages_never_count_on_the_mentor_dashboard(client, mentor, learner, cohort):
+    make_page(learner, cohort, title="Secret", visibility="private", sections=4)
+    client.force_login(mentor)
+    html = client.get(reverse("cohort_dashboard", args=[cohort.slug])).content.decode()
+    row = html[html.index("Lena Learner</a>") :].split("</tr>")[0]
+    assert row.count("<td>0</td>") >= 3
+    assert "Cohort activity: 0 changes in 12 weeks" in html
