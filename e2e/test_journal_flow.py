@@ -52,7 +52,8 @@ def test_write_a_journal_page_inline_from_the_template(browser: Browser, live_se
     overview.get_by_role("link", name="What is the program").click()
     editor = page.get_by_label("Text (Markdown)")
     expect(editor).to_be_focused()
-    editor.fill("Twelve weeks of **Django** and `pytest`.")
+    # Typed key by key, as a person would: each keystroke is an input event.
+    editor.press_sequentially("Twelve weeks of **Django** and `pytest`.", delay=5)
     expect(page.locator(".preview strong")).to_have_text("Django")
     expect(page.locator(".preview code")).to_have_text("pytest")
     page.keyboard.press("Control+Enter")
@@ -66,7 +67,9 @@ def test_write_a_journal_page_inline_from_the_template(browser: Browser, live_se
     challenges.get_by_role("link", name="Edit “Challenges Faced and Solutions”").click()
     expect(page.get_by_label("Text (Markdown)")).to_be_focused()
     page.get_by_label("Heading:", exact=True).fill("Challenges and fixes")
-    page.get_by_label("Text (Markdown)").fill("```python\nprint('fixed')\n```")
+    page.get_by_label("Text (Markdown)").press_sequentially(
+        "```python\nprint('fixed')\n```", delay=5
+    )
     expect(page.locator(".preview .hl-nb, .preview .hl-n").first).to_be_visible()
     page.get_by_role("button", name="Save section").click()
     expect(page.get_by_role("heading", name="Challenges and fixes")).to_be_visible()

@@ -3,9 +3,11 @@ the text it was written on has changed since, with a fixed number of queries."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.db.models import Max
 from django.urls import reverse
 from django.utils.html import strip_tags
@@ -65,6 +67,8 @@ class Threads:
     by_key: dict[str, ThreadList]
     visible: bool
     can_comment: bool
+    # Rendered comment fragments already in the cache, by fragment key (see below).
+    fragments: dict[str, str] = field(default_factory=dict)
 
     def for_section(self, section: Section) -> ThreadList:
         return self.by_key.get(str(section.uid), ThreadList(str(section.uid)))
@@ -114,6 +118,7 @@ def build_threads(page: Page, sections: list[Section], viewer: User | None) -> T
             and section is not None
             and _plain(comment.quote) not in plain[comment.section_uid]
         )
+        comment.fragment_key = fragment_key(comment)
         if comment.is_root:
             thread = Thread(root=comment)
             roots[comment.pk] = thread
@@ -121,7 +126,35 @@ def build_threads(page: Page, sections: list[Section], viewer: User | None) -> T
             by_key.setdefault(key, ThreadList(key)).append(thread)
         elif comment.parent_id in roots:
             roots[comment.parent_id].replies.append(comment)
-    return Threads(by_key=by_key, visible=True, can_comment=can_comment(viewer, page))
+    keys = [comment.fragment_key for comment in comments if comment.fragment_key]
+    fragments = cache.get_many(keys) if keys else {}
+    return Threads(
+        by_key=by_key,
+        visible=True,
+        can_comment=can_comment(viewer, page),
+        fragments=fragments,
+    )
+
+
+def fragment_key(comment: Comment) -> str:
+    """The key of a comment's rendered reading fragment: everything the fragment shows
+    is in it (the comment's version, its author's name and role, what changed under
+    it), and nothing about the viewer is in the fragment, so viewers share it."""
+    if comment.is_deleted:
+        return ""
+    parts = (
+        comment.pk,
+        comment.edited_at and comment.edited_at.timestamp(),
+        comment.author.name if comment.author else "",
+        comment.is_mentor,
+        comment.quote_changed,
+        comment.is_root and comment.section_changed,
+        getattr(comment, "diff_url", ""),
+        comment.is_root and comment.section_gone,
+        comment.revision.heading if comment.revision else "",
+    )
+    digest = hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+    return f"frag:comment:{digest}"
 
 
 def mentionable_users(page: Page) -> dict[str, User]:

@@ -59,6 +59,7 @@ def _box_response(
         "box_threads": threads.for_section(section) if section else threads.page_level,
         "can_comment": threads.can_comment,
         "comments_visible": threads.visible,
+        "fragments": threads.fragments,
         "comment_form": form,
         "form_key": form_key,
         "open_box": _key(section),

@@ -56,6 +56,7 @@ def _page_context(request: HtmxHttpRequest, page: Page, **extra) -> dict:
         "page_threads": threads.page_level,
         "can_comment": threads.can_comment,
         "comments_visible": threads.visible,
+        "fragments": threads.fragments,
         "last_review": page.reviews.select_related("reviewer").first(),
         **extra,
     }
@@ -82,6 +83,7 @@ def _section_context(request: HtmxHttpRequest, page: Page, section: Section, **e
         "can": page_abilities(request.user, page),
         "can_comment": threads.can_comment,
         "comments_visible": threads.visible,
+        "fragments": threads.fragments,
         **extra,
     }
 
