@@ -149,3 +149,38 @@ def make_page(author, cohort, *, title="My journey", visibility="mentors", secti
 def journal(learner, cohort):
     """The learner's page in the cohort, visible to mentors (the default)."""
     return make_page(learner, cohort)
+
+
+@pytest.fixture
+def objects(personas, cohort):
+    """One of everything the URL matrix needs, around the learner's page."""
+    from portfolio.models import Comment, Membership, Notification, Revision, SavedReply
+
+    journal = make_page(personas["learner"], cohort, sections=3)
+    journal.tags.create(name="Django", slug="django")
+    first, _, last = journal.sections.order_by("position")
+    last.remove(by=personas["learner"])
+    return {
+        "cohort": cohort,
+        "learner_membership": Membership.objects.get(user=personas["learner"], cohort=cohort),
+        "invite": make_invite(cohort),
+        "page": journal,
+        "section": first,
+        "deleted": Revision.objects.get(kind="deleted"),
+        "in_review": make_page(personas["peer"], cohort, title="Waiting", status="in_review"),
+        "saved_reply": SavedReply.objects.create(
+            cohort=cohort, owner=personas["mentor"], title="Example", body="Add an example."
+        ),
+        "notification": Notification.objects.create(
+            recipient=personas["learner"], kind="comment", verb="commented", url="/"
+        ),
+        "comment": Comment.objects.create(
+            page=journal,
+            section=first,
+            section_uid=first.uid,
+            author=personas["mentor"],
+            body="Root",
+            page_version=1,
+            section_version=1,
+        ),
+    }

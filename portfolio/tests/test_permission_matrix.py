@@ -9,8 +9,6 @@ from dataclasses import dataclass, field
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from conftest import make_invite, make_page
-from portfolio.models import Comment, Membership, Notification, Revision, SavedReply
 from portfolio.notifications import unsubscribe_token
 
 PERSONAS = ["visitor", "outsider", "learner", "peer", "mentor", "organizer"]
@@ -226,38 +224,6 @@ MATRIX = [
 # Third-party URL sets with their own tests and protections.
 EXTERNAL_NAMESPACES = {"admin"}
 EXTERNAL_PREFIXES = ("account_",)
-
-
-@pytest.fixture
-def objects(personas, cohort):
-    journal = make_page(personas["learner"], cohort, sections=3)
-    journal.tags.create(name="Django", slug="django")
-    first, _, last = journal.sections.order_by("position")
-    last.remove(by=personas["learner"])
-    return {
-        "cohort": cohort,
-        "learner_membership": Membership.objects.get(user=personas["learner"], cohort=cohort),
-        "invite": make_invite(cohort),
-        "page": journal,
-        "section": first,
-        "deleted": Revision.objects.get(kind="deleted"),
-        "in_review": make_page(personas["peer"], cohort, title="Waiting", status="in_review"),
-        "saved_reply": SavedReply.objects.create(
-            cohort=cohort, owner=personas["mentor"], title="Example", body="Add an example."
-        ),
-        "notification": Notification.objects.create(
-            recipient=personas["learner"], kind="comment", verb="commented", url="/"
-        ),
-        "comment": Comment.objects.create(
-            page=journal,
-            section=first,
-            section_uid=first.uid,
-            author=personas["mentor"],
-            body="Root",
-            page_version=1,
-            section_version=1,
-        ),
-    }
 
 
 @pytest.mark.django_db
