@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django_htmx.http import trigger_client_event
@@ -32,4 +33,17 @@ class HtmxMessagesMiddleware:
         ]
         if items:
             trigger_client_event(response, "nexus:messages", {"messages": items})
+        return response
+
+
+class PermissionsPolicyMiddleware:
+    """Switch off browser features Nexus never uses (camera, microphone, location…)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.value = ", ".join(f"{feature}=()" for feature in settings.PERMISSIONS_POLICY)
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", self.value)
         return response
