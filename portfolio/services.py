@@ -109,6 +109,7 @@ def page_import(*, cohort: Cohort, author: User, parsed: ParsedPage) -> Page:
 
 
 def page_export(*, page: Page) -> str:
+    # .all() so that prefetched sections and tags are used when a caller has them.
     sections: list[Section] = list(page.sections.all())
     return export_markdown(
         title=page.title,

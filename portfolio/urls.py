@@ -99,6 +99,7 @@ urlpatterns = [
     path("search/", search.search, name="search"),
     path("pages/new/", pages.page_new, name="page_new"),
     path("pages/import/", pages.page_import_view, name="page_import"),
+    path("pages/export.zip", pages.pages_export_zip, name="pages_export_zip"),
     path("@<slug:username>/", people.profile, name="profile"),
     path("@<slug:username>/edit/", people.profile_edit, name="profile_edit"),
     path("@<slug:username>/<slug:slug>.md", pages.page_export_view, name="page_export"),

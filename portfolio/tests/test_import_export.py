@@ -200,3 +200,24 @@ def test_export_downloads_markdown(client, mentor, journal):
 def test_export_follows_the_page_permissions(client, outsider, journal):
     client.force_login(outsider)
     assert client.get(reverse("page_export", args=["lena", journal.slug])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_learner_downloads_all_their_pages_as_a_zip(
+    client, learner, peer, cohort, django_assert_max_num_queries
+):
+    import io
+    import zipfile
+
+    from conftest import make_page
+
+    mine = [make_page(learner, cohort, title=f"Week {n}") for n in range(3)]
+    make_page(peer, cohort, title="Not mine")
+    client.force_login(learner)
+    # Session, user, pages, their sections, their tags.
+    with django_assert_max_num_queries(5):
+        response = client.get(reverse("pages_export_zip"))
+    assert response["Content-Type"] == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    assert sorted(archive.namelist()) == sorted(f"{page.slug}.md" for page in mine)
+    assert archive.read("week-0.md").decode() == page_export(page=mine[0])

@@ -165,6 +165,7 @@ MATRIX = [
     Row("page_new", "get", {**everyone(200), "visitor": LOGIN}),
     Row("page_new", "post", {**everyone(422), "visitor": LOGIN}, data={"title": ""}),
     Row("page_import", "get", {**everyone(200), "visitor": LOGIN}),
+    Row("pages_export_zip", "get", signed_in(200)),
     Row("page_import", "post", {**everyone(422), "visitor": LOGIN}, data={"text": ""}),
     Row("profile", "get", everyone(200), lambda objects: ["lena"]),
     Row("profile_edit", "get", {**signed_in(403), "learner": 200}, lambda objects: ["lena"]),

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import io
+import zipfile
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -141,6 +144,26 @@ def page_export_view(request: HtmxHttpRequest, username: str, slug: str) -> Http
     page = get_page_for(request.user, username, slug, PageAction.VIEW)
     response = HttpResponse(page_export(page=page), content_type="text/markdown; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{page.slug}.md"'
+    return response
+
+
+@login_required
+@require_safe
+def pages_export_zip(request: HtmxHttpRequest) -> HttpResponse:
+    """All of my pages, one Markdown file each, in a zip: the learner's own copy."""
+    pages = list(
+        Page.objects.filter(author=request.user)
+        .select_related("author")
+        .prefetch_related("sections", "tags")
+        .order_by("slug")
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for page in pages:
+            archive.writestr(f"{page.slug}.md", page_export(page=page))
+    response = HttpResponse(buffer.getvalue(), content_type="application/zip")
+    name = f"nexus-{request.user.username}-pages.zip"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
 
