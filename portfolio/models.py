@@ -504,8 +504,8 @@ class Page(models.Model):
 
         if connection.vendor != "postgresql":
             return
-        from django.contrib.postgres.aggregates import StringAgg
         from django.contrib.postgres.search import SearchVector
+        from django.db.models import StringAgg
         from django.db.models.functions import Coalesce
 
         def gathered(field: str):
@@ -513,7 +513,7 @@ class Page(models.Model):
                 models.Subquery(
                     Section.objects.filter(page=models.OuterRef("pk"))
                     .values("page")
-                    .annotate(text=StringAgg(field, " "))
+                    .annotate(text=StringAgg(field, models.Value(" ")))
                     .values("text")
                 ),
                 models.Value(""),

@@ -27,7 +27,7 @@ def create_search_index(apps, schema_editor):
         "CREATE INDEX IF NOT EXISTS page_search_gin ON portfolio_page USING gin (search_vector)"
     )
     Page = apps.get_model("portfolio", "Page")
-    from django.contrib.postgres.aggregates import StringAgg
+    from django.db.models import StringAgg
     from django.contrib.postgres.search import SearchVector
     from django.db import models
     from django.db.models.functions import Coalesce
@@ -39,7 +39,7 @@ def create_search_index(apps, schema_editor):
             models.Subquery(
                 Section.objects.filter(page=models.OuterRef("pk"))
                 .values("page")
-                .annotate(text=StringAgg(field, " "))
+                .annotate(text=StringAgg(field, models.Value(" ")))
                 .values("text")
             ),
             models.Value(""),
