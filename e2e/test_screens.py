@@ -33,6 +33,7 @@ MEMBER_SCREENS = [
     "/cohorts/prodev-7/replies/",
     "/notifications/",
     "/notifications/settings/",
+    "/account/delete/",
     "/@lena/",
 ]
 

@@ -43,6 +43,7 @@ page_urls = [
 urlpatterns = [
     path("", core.home, name="home"),
     path("healthz", core.healthz, name="healthz"),
+    path("account/delete/", people.account_delete, name="account_delete"),
     path("robots.txt", core.robots_txt, name="robots_txt"),
     path(
         "sitemap.xml",

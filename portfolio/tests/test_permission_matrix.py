@@ -166,6 +166,8 @@ MATRIX = [
     Row("page_new", "post", {**everyone(422), "visitor": LOGIN}, data={"title": ""}),
     Row("page_import", "get", {**everyone(200), "visitor": LOGIN}),
     Row("pages_export_zip", "get", signed_in(200)),
+    Row("account_delete", "get", signed_in(200)),
+    Row("account_delete", "post", signed_in(422), data={"password": "wrong"}),
     Row("page_import", "post", {**everyone(422), "visitor": LOGIN}, data={"text": ""}),
     Row("profile", "get", everyone(200), lambda objects: ["lena"]),
     Row("profile_edit", "get", {**signed_in(403), "learner": 200}, lambda objects: ["lena"]),

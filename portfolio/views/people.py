@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.db.models import Case, Count, IntegerField, Value, When
 from django.http import HttpResponse
@@ -8,9 +9,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 from django.views.decorators.vary import vary_on_headers
 
-from portfolio.forms import ProfileForm
+from portfolio.forms import DeleteAccountForm, ProfileForm
 from portfolio.http import HtmxHttpRequest
-from portfolio.models import Page, Status
+from portfolio.models import Page, Role, Status
 from portfolio.pagecache import public_cache
 from portfolio.permissions import get_profile_for
 
@@ -60,3 +61,26 @@ def profile_edit(request: HtmxHttpRequest, username: str) -> HttpResponse:
     return render(
         request, "portfolio/profile_edit.html", {"person": person, "form": form}, status=status
     )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def account_delete(request: HtmxHttpRequest) -> HttpResponse:
+    user = request.user
+    form = DeleteAccountForm(request.POST or None, user=user)
+    stranded = [
+        membership.cohort
+        for membership in user.memberships.filter(role=Role.ORGANIZER).select_related("cohort")
+        if membership._is_last_organizer()
+    ]
+    if request.method == "POST":
+        if form.is_valid() and not stranded:
+            logout(request)
+            user.delete()
+            messages.success(request, "Your account and your pages are deleted. Goodbye!")
+            return redirect("home")
+        status = 422
+    else:
+        status = 200
+    context = {"form": form, "stranded": stranded}
+    return render(request, "portfolio/account_delete.html", context, status=status)
