@@ -236,9 +236,6 @@ class Cohort(models.Model):
         self.archived_at = None
         self.save(update_fields=["archived_at", "updated_at"])
 
-    def organizer_count(self) -> int:
-        return self.memberships.filter(role=Role.ORGANIZER).count()
-
 
 class LastOrganizerError(ValidationError):
     """Raised when a change would leave a cohort without an organizer."""
@@ -920,6 +917,10 @@ class Claim(models.Model):
     @property
     def active(self) -> bool:
         return self.expires_at > timezone.now()
+
+    def held_by_someone_else(self, user: User) -> bool:
+        """Whether this claim keeps `user` off the page: an active claim of another."""
+        return self.active and self.mentor_id != user.pk
 
 
 class SavedReply(models.Model):

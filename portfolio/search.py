@@ -88,14 +88,15 @@ def snippets(results: list[Page], query: str) -> list[Result]:
 
 
 def _pg_snippets(results: list[Page], texts: dict, query: str) -> list[Result]:
+    """Every headline of the current result page in one query."""
     sql = (
-        "SELECT ts_headline('english', %s, websearch_to_tsquery('english', %s), "
+        "SELECT ts_headline('english', doc, websearch_to_tsquery('english', %s), "
         "'StartSel=\x02, StopSel=\x03, MaxWords=35, MinWords=15, MaxFragments=2, "
-        'FragmentDelimiter=" … "\')'
+        'FragmentDelimiter=" … "\') '
+        "FROM unnest(%s::text[]) WITH ORDINALITY AS t(doc, n) ORDER BY n"
     )
-    out = []
+    documents = [" ".join(texts[page.pk]) for page in results]
     with connection.cursor() as cursor:
-        for page in results:
-            cursor.execute(sql, [" ".join(texts[page.pk]), query])
-            out.append(Result(page, _marked(cursor.fetchone()[0])))
-    return out
+        cursor.execute(sql, [query, documents])
+        headlines = [row[0] for row in cursor.fetchall()]
+    return [Result(page, _marked(text)) for page, text in zip(results, headlines, strict=True)]

@@ -1,12 +1,13 @@
 """Keep the public page cache true: any change to what an author's public responses
-show bumps that author's generation (see portfolio.pagecache)."""
+show bumps that author's generation (see portfolio.pagecache). Section changes need no
+receiver: every one of them goes through Page.touch(), which bumps."""
 
 from __future__ import annotations
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
-from portfolio.models import Cohort, Page, Review, Section, User
+from portfolio.models import Cohort, Page, Review, User
 from portfolio.pagecache import bump
 
 
@@ -20,13 +21,6 @@ def page_changed(sender, instance: Page, **kwargs) -> None:
     if author is None:
         author = User.objects.filter(pk=instance.author_id).first()
     bump(author.username if author else "")
-
-
-@receiver([post_save, post_delete], sender=Section)
-def section_changed(sender, instance: Section, **kwargs) -> None:
-    page = instance._state.fields_cache.get("page")
-    author = page._state.fields_cache.get("author") if page is not None else None
-    bump(author.username if author else _author_of(instance.page_id))
 
 
 @receiver(m2m_changed, sender=Page.tags.through)
