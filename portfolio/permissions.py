@@ -291,10 +291,14 @@ def get_comment_for(user: User, page: Page, pk: int, action: CommentAction) -> C
 # Profiles -----------------------------------------------------------------------------
 
 
+def can_edit_profile(user: User | None, person: User) -> bool:
+    return user is not None and user.is_authenticated and user.pk == person.pk
+
+
 def get_profile_for(user: User | None, username: str, *, edit: bool = False) -> User:
     person = User.objects.filter(username=username.lower(), is_active=True).first()
     if person is None:
         raise Http404("No such person.")
-    if edit and (user is None or user.pk != person.pk):
+    if edit and not can_edit_profile(user, person):
         raise PermissionDenied("Only you can edit your profile.")
     return person

@@ -13,7 +13,7 @@ from portfolio.forms import DeleteAccountForm, ProfileForm
 from portfolio.http import HtmxHttpRequest
 from portfolio.models import Page, Role, Status
 from portfolio.pagecache import public_cache
-from portfolio.permissions import get_profile_for
+from portfolio.permissions import can_edit_profile, get_profile_for
 
 
 @require_safe
@@ -34,7 +34,12 @@ def profile(request: HtmxHttpRequest, username: str) -> HttpResponse:
         )
         .order_by("approved_first", "-updated_at")
     )
-    return render(request, "portfolio/profile.html", {"person": person, "pages": pages})
+    context = {
+        "person": person,
+        "pages": pages,
+        "can_edit": can_edit_profile(request.user, person),
+    }
+    return render(request, "portfolio/profile.html", context)
 
 
 @login_required
@@ -50,7 +55,8 @@ def profile_edit(request: HtmxHttpRequest, username: str) -> HttpResponse:
             messages.success(request, "Profile saved.")
             if not request.htmx:
                 return redirect("profile", username=person.username)
-            return render(request, f"{template}#profile-head", {"person": person, "focus": True})
+            context = {"person": person, "focus": True, "can_edit": True}
+            return render(request, f"{template}#profile-head", context)
         status = 422
     else:
         status = 200

@@ -146,10 +146,10 @@ def review_claim(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     claim = Claim.objects.filter(page=page).select_related("mentor").first()
     now = timezone.now()
     if request.POST.get("action") == "release":
-        if claim is not None and (claim.mentor_id == request.user.pk or not claim.active):
+        if claim is not None and not claim.held_by_someone_else(request.user):
             claim.delete()
             messages.success(request, f"Released “{page.title}” for another mentor.")
-    elif claim is not None and claim.active and claim.mentor_id != request.user.pk:
+    elif claim is not None and claim.held_by_someone_else(request.user):
         messages.error(request, f"{claim.mentor.name} is already reviewing “{page.title}”.")
     else:
         Claim.objects.update_or_create(
