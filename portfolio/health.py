@@ -13,8 +13,9 @@ def database_answers() -> bool:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             return cursor.fetchone() == (1,)
-    except Exception:
-        logger.warning("database did not answer the health check", exc_info=True)
+    except Exception as error:
+        # One line per failed check: an outage should not flood the log with tracebacks.
+        logger.warning("database did not answer the health check: %s", error)
         return False
 
 
@@ -26,6 +27,6 @@ def cache_answers() -> bool:
             return bool(client.get_client(write=True).ping())
         cache.set("healthz:probe", "1", 5)
         return cache.get("healthz:probe") == "1"
-    except Exception:
-        logger.warning("cache did not answer the health check", exc_info=True)
+    except Exception as error:
+        logger.warning("cache did not answer the health check: %s", error)
         return False

@@ -81,7 +81,8 @@ def database_from_url(url: str, *, name: str = "DATABASE_URL") -> dict:
         db_options["pool"] = {
             "min_size": env_int("DB_POOL_MIN_SIZE", 2, minimum=1),
             "max_size": env_int("DB_POOL_MAX_SIZE", 8, minimum=1),
-            "timeout": 10,
+            # How long a request waits for a free connection before failing.
+            "timeout": env_int("DB_POOL_TIMEOUT", 10, minimum=1),
         }
     return {
         "ENGINE": "django.db.backends.postgresql",
@@ -272,6 +273,9 @@ ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Nexus] "
 # allauth's defaults, spelled out so they are visibly on: failed logins, sign-ups,
 # password resets and confirmation emails are throttled per IP and per account.
+# Per-IP limits need the client's address: behind N proxies of ours, allauth takes it
+# from the N-th X-Forwarded-For entry from the right (0: the socket's address).
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
     "manage_email": "10/m/user",

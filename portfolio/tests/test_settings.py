@@ -5,13 +5,14 @@ from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.test import override_settings
 
 SETTINGS = Path(__file__).resolve().parents[2] / "site_config" / "settings.py"
 VARIABLES = [
     "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS", "DATABASE_URL",
     "REDIS_URL", "EMAIL_HOST", "EMAIL_PORT", "EMAIL_USE_TLS", "EMAIL_USE_SSL",
     "EMAIL_VERIFICATION", "HTTPS", "SECURE_HSTS_SECONDS", "DB_CONN_MAX_AGE", "SQLITE_PATH",
-    "CACHE_KEY_PREFIX", "BEHIND_HTTPS_PROXY",
+    "CACHE_KEY_PREFIX", "BEHIND_HTTPS_PROXY", "DB_POOL_TIMEOUT", "TRUSTED_PROXY_COUNT",
 ]  # fmt: skip
 PRODUCTION = {"DEBUG": "false", "SECRET_KEY": "s" * 60, "ALLOWED_HOSTS": "nexus.example.com"}
 
@@ -54,6 +55,22 @@ def test_database_url_can_ask_for_a_connection_pool(monkeypatch):
     assert db["OPTIONS"]["pool"]["max_size"] == 8
     assert db["OPTIONS"]["sslmode"] == "require"
     assert db["CONN_MAX_AGE"] == 0
+    assert db["OPTIONS"]["pool"]["timeout"] == 10
+    s = load(monkeypatch, DATABASE_URL="postgresql://db/nexus?pool=true", DB_POOL_TIMEOUT="3")
+    assert s["DATABASES"]["default"]["OPTIONS"]["pool"]["timeout"] == 3
+
+
+def test_trusted_proxy_count_tells_allauth_which_forwarded_address_is_the_client(monkeypatch, rf):
+    from allauth.account.adapter import get_adapter
+
+    assert load(monkeypatch)["ALLAUTH_TRUSTED_PROXY_COUNT"] == 0
+    count = load(monkeypatch, TRUSTED_PROXY_COUNT="1")["ALLAUTH_TRUSTED_PROXY_COUNT"]
+    assert count == 1
+    request = rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.9")
+    with override_settings(ALLAUTH_TRUSTED_PROXY_COUNT=count):
+        assert get_adapter().get_client_ip(request) == "203.0.113.9"
+    with override_settings(ALLAUTH_TRUSTED_PROXY_COUNT=0):
+        assert get_adapter().get_client_ip(request) == "10.0.0.2"
 
 
 def test_sqlite_database_url_is_a_file_path(monkeypatch):
