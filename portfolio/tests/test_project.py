@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -68,6 +69,22 @@ def test_docker_compose_file_is_valid():
     compose = shutil.which("docker-compose", path=str(BIN)) or str(BIN / "docker-compose")
     result = run(compose, "-f", "docker-compose.yml", "config", "-q", env={"SECRET_KEY": "x"})
     assert result.returncode == 0, result.stderr
+
+
+def test_compose_runs_web_replicas_behind_a_load_balancer():
+    compose = shutil.which("docker-compose", path=str(BIN)) or str(BIN / "docker-compose")
+    env = {"SECRET_KEY": "x", "WEB_REPLICAS": "3"}
+    result = run(compose, "-f", "docker-compose.yml", "config", "--format", "json", env=env)
+    assert result.returncode == 0, result.stderr
+    config = json.loads(result.stdout)
+    web, proxy = config["services"]["web"], config["services"]["proxy"]
+    assert web["deploy"]["replicas"] == 3
+    # Replicas publish no host port (they would collide); only the balancer does.
+    assert not web.get("ports")
+    assert [port["target"] for port in proxy["ports"]] == [8000]
+    nginx = config["configs"]["nginx"]["content"]
+    assert "server web:8000 resolve;" in nginx and "proxy_pass http://nexus_web;" in nginx
+    assert web["environment"]["TRUSTED_PROXY_COUNT"] == "1"
 
 
 def test_dockerfile_passes_hadolint():
