@@ -468,6 +468,12 @@ class Page(models.Model):
             models.Index(fields=["cohort", "status", "-updated_at"], name="page_cohort_status"),
             models.Index(fields=["author", "-updated_at"], name="page_author_updated"),
             models.Index(fields=["visibility", "-updated_at"], name="page_visibility_updated"),
+            # The review queue, oldest first, read in index order up to the shown rows.
+            models.Index(
+                fields=["cohort", "submitted_at", "id"],
+                condition=models.Q(status=Status.IN_REVIEW),
+                name="page_review_queue",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -8,7 +8,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -107,18 +108,22 @@ def page_withdraw_view(request: HtmxHttpRequest, username: str, slug: str) -> Ht
 def review_queue(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     cohort = get_cohort_for(request.user, slug, CohortAction.REVIEW)
     last_review = Review.objects.filter(page=OuterRef("pk")).values("created_at")[:1]
+    # Correlated subqueries rather than a join and GROUP BY over every revision of every
+    # waiting page: PostgreSQL works them out for the rows of the shown page only, and
+    # the count of the paginator leaves them out.
+    changed = (
+        Revision.objects.filter(page=OuterRef("pk"), created_at__gt=OuterRef("last_reviewed_at"))
+        .order_by()
+        .values("page")
+        .annotate(n=Count("section_uid", distinct=True))
+        .values("n")
+    )
     pages = (
         Page.objects.visible_to(request.user)
         .filter(cohort=cohort, status=Status.IN_REVIEW)
         .select_related("author", "claim__mentor")
-        .annotate(
-            last_reviewed_at=Subquery(last_review),
-            changed_sections=Count(
-                "revisions__section_uid",
-                filter=Q(revisions__created_at__gt=F("last_reviewed_at")),
-                distinct=True,
-            ),
-        )
+        .annotate(last_reviewed_at=Subquery(last_review))
+        .annotate(changed_sections=Coalesce(Subquery(changed), 0))
         .order_by("submitted_at", "pk")
     )
     listing = Paginator(pages, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
