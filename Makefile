@@ -4,7 +4,13 @@
 UV := $(shell uv --version >/dev/null 2>&1 && echo uv || echo python3 -m uv)
 PORT ?= 8000
 
-.PHONY: install run test e2e lint format
+# `make bench` has a PostgreSQL database and Redis number of its own (the large cohort
+# is built there once and reused); override them, or pass ARGS="--server granian".
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/nexus_bench
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/12
+ARGS ?=
+
+.PHONY: install run test e2e bench lint format
 
 install:
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet --user uv \
@@ -21,6 +27,10 @@ test: install
 
 e2e: install
 	$(UV) run pytest e2e
+
+bench: install
+	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) CACHE_KEY_PREFIX=nexus-bench \
+		$(UV) run python manage.py bench $(ARGS)
 
 lint: install
 	$(UV) run ruff check .

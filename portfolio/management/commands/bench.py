@@ -1,0 +1,472 @@
+"""`make bench`: load-test the production server configuration on this machine.
+
+It builds (or reuses) the spec's large cohort on PostgreSQL with seed_demo, starts the
+production server on a free loopback port, drives each endpoint with wrk for a fixed
+time and prints one table of requests per second and p50/p95/p99 latency, each row
+with its ratio to the static-file ceiling served by the same server. The same table
+is written as JSON. Every wrk run and every wait is bounded; the whole run stops by
+itself well inside ten minutes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
+from django.db.utils import OperationalError
+
+LARGE = {"learners": 500, "pages": 10_000, "sections": 50_000, "comments": 100_000}
+SERVERS = ("gunicorn-gthread", "gunicorn-sync", "granian")
+CSRF_SECRET = "benchcsrfsecret0123456789abcdefg"  # 32 characters, like Django's own
+
+# wrk reports through this script: one JSON line with the figures the table needs.
+# The request()/response() pair makes the section save honest: each thread owns one
+# section on one connection and sends the version it last saved, so every request is a
+# real edit and none is refused as stale.
+LUA_REPORT = """
+done = function(summary, latency, requests)
+  local errors = summary.errors.connect + summary.errors.read + summary.errors.write
+    + summary.errors.timeout
+  io.write(string.format(
+    '{"requests": %d, "seconds": %.3f, "p50": %.3f, "p95": %.3f, "p99": %.3f, '
+    .. '"errors": %d, "non2xx": %d}\\n',
+    summary.requests, summary.duration / 1e6, latency:percentile(50) / 1000,
+    latency:percentile(95) / 1000, latency:percentile(99) / 1000, errors,
+    summary.errors.status))
+end
+"""
+
+LUA_SAVE = """
+local targets = {TARGETS}
+local next_thread = 0
+setup = function(thread)
+  next_thread = next_thread + 1
+  thread:set("index", next_thread)
+end
+init = function(args)
+  local target = targets[index]
+  path, version, count = target[1], target[2], 0
+end
+request = function()
+  count = count + 1
+  local body = "heading=Benchmark&version=" .. version
+    .. "&body=Saved+by+the+benchmark%2C+edit+" .. count .. "+of+thread+" .. index .. "."
+  return wrk.format("POST", path, nil, body)
+end
+response = function(status, headers, body)
+  if status == 200 then
+    version = version + 1
+  elseif status == 409 then
+    -- Someone saved meanwhile: the conflict view carries the current version.
+    local current = body:match('name="version" value="(%d+)"')
+    if current then version = tonumber(current) end
+  end
+end
+"""
+
+
+@dataclass
+class Row:
+    name: str
+    path: str
+    rps: float = 0.0
+    p50: float = 0.0
+    p95: float = 0.0
+    p99: float = 0.0
+    requests: int = 0
+    errors: int = 0
+    non2xx: int = 0
+    ratio: float | None = None
+    connections: int = 0
+    note: str = ""
+    budget: str = ""
+    met: bool | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Command(BaseCommand):
+    help = "Benchmark the production server configuration with wrk (see README, Performance)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--server", choices=SERVERS, default="gunicorn-gthread")
+        parser.add_argument(
+            "--workers", type=int, default=None, help="Processes (default: cores + 1)."
+        )
+        parser.add_argument("--threads", type=int, default=4, help="Threads per process.")
+        parser.add_argument(
+            "--pool", action="store_true", help="psycopg's pool, not persistent connections."
+        )
+        parser.add_argument("--duration", type=int, default=8, help="Seconds of load per row.")
+        parser.add_argument(
+            "--connections", type=int, default=16, help="wrk connections for the throughput rows."
+        )
+        parser.add_argument(
+            "--latency-connections",
+            type=int,
+            default=2,
+            help="wrk connections for the signed-in rows, whose p95 has a budget.",
+        )
+        parser.add_argument(
+            "--small", action="store_true", help="Use the demo cohort only (quick check)."
+        )
+        parser.add_argument(
+            "--json", dest="json_path", default=None, help="Where to write the JSON."
+        )
+        parser.add_argument("--only", default="", help="Comma-separated row names to run.")
+
+    # -- orchestration ------------------------------------------------------------------
+
+    def handle(self, *args, **options) -> None:
+        started = time.monotonic()
+        wrk = shutil.which("wrk")
+        if wrk is None:
+            raise CommandError(
+                "wrk is not installed. Install it (Debian/Ubuntu: `apt-get install wrk`, "
+                "macOS: `brew install wrk`) and run `make bench` again."
+            )
+        if connection.vendor != "postgresql":
+            raise CommandError(
+                "The benchmark runs on PostgreSQL: set DATABASE_URL (make bench defaults to "
+                "postgres://postgres@127.0.0.1:5432/nexus_bench)."
+            )
+        if options["server"] == "granian" and shutil.which("granian") is None:
+            raise CommandError("granian is not installed: `uv sync --group bench`.")
+        self.ensure_database()
+        self.step("Migrating")
+        call_command("migrate", "--noinput", verbosity=0)
+        sizes = {} if options["small"] else LARGE
+        self.step(f"Building or reusing the cohort ({self.describe(sizes)})")
+        call_command("seed_demo", verbosity=1, stdout=self.stdout, **sizes)
+        self.step("Collecting static files")
+        call_command("collectstatic", "--noinput", verbosity=0)
+        targets = self.targets()
+        port = free_port()
+        server = self.start_server(port, options)
+        try:
+            rows = self.run_rows(wrk, f"http://127.0.0.1:{port}", targets, options)
+        finally:
+            self.stop_server(server)
+        result = self.report(rows, options, time.monotonic() - started)
+        path = Path(options["json_path"] or settings.BASE_DIR / "bench-results" / "latest.json")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(result, indent=2) + "\n")
+        self.stdout.write(f"\nJSON written to {path}")
+
+    def step(self, text: str) -> None:
+        self.stdout.write(self.style.MIGRATE_HEADING(f"==> {text}"))
+
+    @staticmethod
+    def describe(sizes: dict) -> str:
+        if not sizes:
+            return "demo size"
+        return ", ".join(f"{value:,} {name}" for name, value in sizes.items())
+
+    def ensure_database(self) -> None:
+        try:
+            connection.ensure_connection()
+            return
+        except OperationalError as error:
+            if "does not exist" not in str(error):
+                raise CommandError(f"PostgreSQL does not answer: {error}") from None
+        import psycopg
+
+        params = connection.get_connection_params()
+        name = settings.DATABASES["default"]["NAME"]
+        params.pop("dbname", None)
+        params.pop("cursor_factory", None)
+        params.pop("context", None)
+        params.pop("prepare_threshold", None)
+        self.step(f"Creating database {name}")
+        with psycopg.connect(dbname="postgres", autocommit=True, **params) as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
+        connection.close()
+
+    # -- what to measure ----------------------------------------------------------------
+
+    def targets(self) -> dict:
+        """URLs, a mentor's session and a learner's sections, from the seeded cohort."""
+        from django.contrib.staticfiles.storage import staticfiles_storage
+        from django.test import Client
+
+        from portfolio.management.commands.seed_demo import COHORT_SLUG
+        from portfolio.models import Cohort, Page, Role, Section, Status, Visibility
+
+        cohort = Cohort.objects.get(slug=COHORT_SLUG)
+        mentor = cohort.memberships.filter(role=Role.MENTOR).select_related("user").first().user
+        public = (
+            Page.objects.filter(cohort=cohort, visibility=Visibility.PUBLIC)
+            .exclude(sections=None)
+            .select_related("author")
+            .order_by("-pk")
+            .first()
+        )
+        reviewed = (
+            Page.objects.filter(cohort=cohort, status=Status.IN_REVIEW)
+            .select_related("author")
+            .order_by("pk")
+            .first()
+        )
+        mentor_client = Client()
+        mentor_client.force_login(mentor)
+        mentor_session = mentor_client.cookies[settings.SESSION_COOKIE_NAME].value
+        # Each saving thread edits a section of its own, on a page of the seeded author.
+        author = public.author
+        author_client = Client()
+        author_client.force_login(author)
+        author_session = author_client.cookies[settings.SESSION_COOKIE_NAME].value
+        sections = list(
+            Section.objects.filter(page__author=author).select_related("page").order_by("pk")[:8]
+        )
+        return {
+            "cohort": cohort.slug,
+            "static": staticfiles_storage.url("css/nexus.css"),
+            "public": public.get_absolute_url(),
+            "review_page": reviewed.get_absolute_url() if reviewed else public.get_absolute_url(),
+            "mentor_cookie": f"{settings.SESSION_COOKIE_NAME}={mentor_session}",
+            "author_cookie": (
+                f"{settings.SESSION_COOKIE_NAME}={author_session}; "
+                f"{settings.CSRF_COOKIE_NAME}={CSRF_SECRET}"
+            ),
+            "sections": [
+                (f"{s.page.get_absolute_url()}sections/{s.pk}/edit/", s.version) for s in sections
+            ],
+            "search": "django testing",
+        }
+
+    def plan(self, t: dict) -> list[tuple[Row, list[str], str | None]]:
+        mentor = ["-H", f"Cookie: {t['mentor_cookie']}"]
+        cohort = f"/cohorts/{t['cohort']}"
+        return [
+            (Row("static file (ceiling)", t["static"]), [], None),
+            (Row("/healthz", "/healthz"), [], None),
+            (Row("public page, anonymous, cached", t["public"],
+                 budget=">= 0.7x static"), [], None),
+            (Row("public page, anonymous, caching off", t["public"] + "?cache=off"), [], None),
+            (Row("page view, signed-in mentor", t["review_page"]), mentor, "latency"),
+            (Row("cohort directory", f"{cohort}/", budget="p95 < 100 ms"), mentor, "latency"),
+            (Row("search", f"/search/?q={t['search'].replace(' ', '+')}",
+                 budget="p95 < 100 ms"), mentor, "latency"),
+            (Row("review queue", f"{cohort}/review/", budget="p95 < 100 ms"), mentor, "latency"),
+            (Row("mentor dashboard", f"{cohort}/dashboard/"), mentor, "latency"),
+            (Row("HTMX section save", "(POST, one section per connection)"), [], "save"),
+        ]  # fmt: skip
+
+    def run_rows(self, wrk: str, base: str, targets: dict, options: dict) -> list[Row]:
+        only = {name.strip() for name in options["only"].split(",") if name.strip()}
+        rows = []
+        with tempfile.TemporaryDirectory(prefix="nexus-bench-") as scratch:
+            report = Path(scratch) / "report.lua"
+            report.write_text(LUA_REPORT)
+            for row, headers, kind in self.plan(targets):
+                if only and row.name not in only and not row.name.startswith("static"):
+                    continue
+                self.step(f"{row.name}: {row.path}")
+                if kind == "save":
+                    row.connections = min(len(targets["sections"]), options["latency_connections"])
+                    script = Path(scratch) / "save.lua"
+                    lua_targets = ", ".join(
+                        f'{{"{path}", {version}}}'
+                        for path, version in targets["sections"][: row.connections]
+                    )
+                    script.write_text(
+                        LUA_SAVE.replace("{TARGETS}", "{" + lua_targets + "}") + LUA_REPORT
+                    )
+                    headers = [
+                        "-H", f"Cookie: {targets['author_cookie']}",
+                        "-H", f"X-CSRFToken: {CSRF_SECRET}",
+                        "-H", "HX-Request: true",
+                        "-H", "Content-Type: application/x-www-form-urlencoded",
+                    ]  # fmt: skip
+                    url = base + targets["sections"][0][0]
+                else:
+                    row.connections = (
+                        options["latency_connections"]
+                        if kind == "latency"
+                        else options["connections"]
+                    )
+                    script = report
+                    url = base + row.path
+                self.check_reachable(url, headers, kind)
+                figures = self.wrk(wrk, url, headers, script, row.connections, options["duration"])
+                for key in ("requests", "p50", "p95", "p99", "errors", "non2xx"):
+                    setattr(row, key, figures[key])
+                row.rps = figures["requests"] / figures["seconds"] if figures["seconds"] else 0.0
+                rows.append(row)
+        ceiling = rows[0].rps if rows and rows[0].name.startswith("static") else 0
+        for row in rows:
+            row.ratio = round(row.rps / ceiling, 3) if ceiling else None
+            if row.budget.startswith(">="):
+                row.met = row.ratio is not None and row.ratio >= 0.7
+            elif row.budget.startswith("p95"):
+                row.met = row.p95 < 100
+        return rows
+
+    def check_reachable(self, url: str, headers: list[str], kind: str | None) -> None:
+        """One plain request first, so a broken row fails loudly instead of timing 404s."""
+        if kind == "save":
+            return
+        request = urllib.request.Request(url)
+        for name, value in (h.split(": ", 1) for h in headers[1::2]):
+            request.add_header(name, value)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                response.read()
+        except Exception as error:
+            raise CommandError(f"{url} does not answer 200: {error}") from None
+
+    def wrk(self, wrk: str, url: str, headers: list[str], script: Path, connections: int,
+            duration: int) -> dict:  # fmt: skip
+        threads = max(1, min(2, connections))
+        command = [
+            wrk, f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "5s",
+            "-s", str(script), *headers, url,
+        ]  # fmt: skip
+        # A short warm-up fills caches and connection pools before the measured run.
+        warm = [*command[:3], "-d1s", *command[4:]]
+        subprocess.run(warm, capture_output=True, text=True, timeout=30)
+        time.sleep(0.5)
+        result = subprocess.run(command, capture_output=True, text=True, timeout=duration + 30)
+        for line in reversed(result.stdout.splitlines()):
+            if line.startswith("{"):
+                return json.loads(line)
+        raise CommandError(f"wrk gave no figures for {url}:\n{result.stdout}\n{result.stderr}")
+
+    # -- the server ---------------------------------------------------------------------
+
+    def server_env(self, port: int, options: dict) -> dict[str, str]:
+        database = settings.DATABASES["default"]
+        url = (
+            f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:"
+            f"{database['PORT'] or 5432}/{database['NAME']}"
+        )
+        if database["PASSWORD"]:
+            url = url.replace("@", f":{database['PASSWORD']}@", 1)
+        if options["pool"]:
+            url += "?pool=true"
+        workers = options["workers"] or (os.cpu_count() or 1) + 1
+        env = {
+            **os.environ,
+            "DEBUG": "false",
+            "SECRET_KEY": settings.SECRET_KEY,
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "HTTPS": "false",
+            "DATABASE_URL": url,
+            "HOST": "127.0.0.1",
+            "PORT": str(port),
+            "WEB_CONCURRENCY": str(workers),
+            "WEB_THREADS": str(options["threads"]),
+            "ACCESS_LOG": "false",
+            "LOG_LEVEL": "WARNING",
+        }
+        return env
+
+    def start_server(self, port: int, options: dict) -> subprocess.Popen:
+        env = self.server_env(port, options)
+        name = options["server"]
+        if name == "granian":
+            command = [
+                "granian", "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port),
+                "--workers", env["WEB_CONCURRENCY"], "--blocking-threads", env["WEB_THREADS"],
+                "--no-ws", "--log-level", "warning", "site_config.wsgi:application",
+            ]  # fmt: skip
+        else:
+            command = [sys.executable, "-m", "gunicorn", "-c", "site_config/gunicorn.py"]
+            if name == "gunicorn-sync":
+                command += ["--worker-class", "sync", "--threads", "1"]
+            command.append("site_config.wsgi")
+        self.step(
+            f"Starting {name}: {env['WEB_CONCURRENCY']} processes × "
+            f"{env['WEB_THREADS'] if name != 'gunicorn-sync' else 1} threads, "
+            f"{'pooled' if options['pool'] else 'persistent'} connections, port {port}"
+        )
+        server = subprocess.Popen(
+            command, cwd=settings.BASE_DIR, env=env, start_new_session=True,
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if server.poll() is not None:
+                raise CommandError(f"The server stopped: {server.stderr.read()[-2000:]}")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
+                    return server
+            except OSError:
+                time.sleep(0.2)
+        self.stop_server(server)
+        raise CommandError("The server did not answer /healthz within 60 s.")
+
+    @staticmethod
+    def stop_server(server: subprocess.Popen) -> None:
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGTERM)
+            try:
+                server.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+                server.wait(5)
+
+    # -- the report ---------------------------------------------------------------------
+
+    def report(self, rows: list[Row], options: dict, elapsed: float) -> dict:
+        columns = ("conns", "req/s", "p50 ms", "p95 ms", "p99 ms", "× static")
+        widths = (5, 9, 8, 8, 8, 9)
+        header = f"{'request':<38} " + " ".join(
+            f"{name:>{width}}" for name, width in zip(columns, widths, strict=True)
+        )
+        header += "  budget"
+        self.stdout.write("")
+        self.stdout.write(header)
+        self.stdout.write("-" * len(header))
+        for row in rows:
+            verdict = ""
+            if row.budget:
+                verdict = f"{row.budget}: {'met' if row.met else 'MISSED'}"
+            if row.non2xx or row.errors:
+                verdict += f" ({row.non2xx} non-2xx, {row.errors} errors)"
+            ratio = f"{row.ratio:.2f}" if row.ratio is not None else "-"
+            self.stdout.write(
+                f"{row.name:<38} {row.connections:>5} {row.rps:>9,.0f} {row.p50:>8.1f} "
+                f"{row.p95:>8.1f} {row.p99:>8.1f} {ratio:>9}  {verdict}"
+            )
+        self.stdout.write(f"\n{self.machine()} · finished in {elapsed:.0f} s")
+        return {
+            "date": datetime.now(UTC).isoformat(timespec="seconds"),
+            "machine": self.machine(),
+            "server": options["server"],
+            "workers": options["workers"] or (os.cpu_count() or 1) + 1,
+            "threads": 1 if options["server"] == "gunicorn-sync" else options["threads"],
+            "connections": "pool" if options["pool"] else "persistent",
+            "duration_per_row_s": options["duration"],
+            "cohort": "demo" if options["small"] else LARGE,
+            "elapsed_s": round(elapsed, 1),
+            "rows": [asdict(row) for row in rows],
+        }
+
+    @staticmethod
+    def machine() -> str:
+        return (
+            f"{os.cpu_count()} cores, {platform.system()} {platform.release()}, "
+            f"Python {platform.python_version()}"
+        )
