@@ -31,6 +31,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.urls import Resolver404, resolve
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
 logger = logging.getLogger("nexus.cache")
@@ -106,7 +107,9 @@ def _from_entry(request: HttpRequest, entry: dict) -> HttpResponse:
     if request.headers.get("If-None-Match") == entry["etag"]:
         response: HttpResponse = HttpResponseNotModified()
     else:
-        response = HttpResponse(entry["body"], content_type=entry["content_type"])
+        response = HttpResponse(entry["body"])
+    for name, value in entry["headers"]:
+        response.headers[name] = value
     response["ETag"] = entry["etag"]
     return response
 
@@ -117,30 +120,88 @@ def _public_headers(response: HttpResponse) -> HttpResponse:
     return response
 
 
+def _stem(kind: str, username: str, parts: str, request: HttpRequest) -> str:
+    htmx = "1" if request.headers.get("HX-Request") == "true" else "0"
+    return f"view:{kind}:{username.lower()}:{parts}:{htmx}:"
+
+
+# Headers a stored response must not replay: per-response or per-connection ones.
+_UNSTORED = {"set-cookie", "date", "x-cache", "etag", "content-length"}
+
+
+class PublicPageCacheMiddleware:
+    """Answer cache hits before the rest of the stack runs.
+
+    It sits just inside WhiteNoise, so a hit skips sessions, CSRF, authentication,
+    messages, htmx and the view: one Redis round trip, no database. On a miss it stores
+    the response as the inner middleware left it (content type, CSP, frame and Vary
+    headers included); the security middleware outside it adds its headers to hits
+    and misses alike.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not cacheable(request) or not request.path_info.startswith("/@"):
+            return self.get_response(request)
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return self.get_response(request)
+        kind = getattr(match.func, "public_cache_kind", None)
+        if kind is None:
+            return self.get_response(request)
+        kwargs = dict(match.kwargs)
+        username = kwargs.pop("username")
+        stem = _stem(kind, username, ":".join(str(v) for v in kwargs.values()), request)
+        generation, entry = _lookup(username, stem)
+        if entry is not None:
+            _count("hits")
+            response = _from_entry(request, entry)
+            response["X-Cache"] = "hit"
+            return response
+        _count("misses")
+        request.nexus_page_cache = (stem, _current_generation(username, generation))
+        response = self.get_response(request)
+        store = getattr(response, "nexus_store", None)
+        if store is None:
+            return response
+        body, etag = store
+        entry = {
+            "body": body,
+            "etag": etag,
+            "headers": [
+                (name, value)
+                for name, value in response.headers.items()
+                if name.lower() not in _UNSTORED
+            ],
+        }
+        stem, generation = request.nexus_page_cache
+        if generation:
+            stored = cache.set(f"{stem}{generation}", entry, TTL)
+            _count("errors" if stored is False else "stores")
+        else:
+            _count("errors")
+        if request.headers.get("If-None-Match") == etag:
+            response = _from_entry(request, entry)
+            response["X-Cache"] = "miss"
+        return response
+
+
 def public_cache(kind: str) -> Callable:
-    """Serve anonymous GETs of this view from the cache; see the module docstring."""
+    """Mark a view whose anonymous GETs PublicPageCacheMiddleware serves from the
+    cache, and prepare its fresh responses for storing; see the module docstring."""
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def wrapped(request: HttpRequest, username: str, *args, **kwargs) -> HttpResponse:
-            if not cacheable(request):
+            if not cacheable(request) or not hasattr(request, "nexus_page_cache"):
                 _count("bypass")
                 response = view(request, username, *args, **kwargs)
                 patch_cache_control(response, private=True, no_cache=True)
                 patch_vary_headers(response, ["HX-Request", "Cookie"])
                 return response
-            htmx = "1" if request.headers.get("HX-Request") == "true" else "0"
-            parts = ":".join(str(part) for part in (*args, *kwargs.values()))
-            stem = f"view:{kind}:{username.lower()}:{parts}:{htmx}:"
-            generation, entry = _lookup(username, stem)
-            if entry is not None:
-                _count("hits")
-                logger.debug("page cache hit %s%s", stem, generation)
-                response = _from_entry(request, entry)
-                response["X-Cache"] = "hit"
-                return _public_headers(response)
-            _count("misses")
-            generation = _current_generation(username, generation)
             # Tell the templates to leave out per-response secrets (CSP nonce).
             request.nexus_shared_response = True
             response = view(request, username, *args, **kwargs)
@@ -148,22 +209,13 @@ def public_cache(kind: str) -> Callable:
                 patch_vary_headers(response, ["HX-Request", "Cookie"])
                 return response
             body = response.content
-            entry = {
-                "body": body,
-                "etag": _etag(body),
-                "content_type": response["Content-Type"],
-            }
-            if generation:
-                stored = cache.set(f"{stem}{generation}", entry, TTL)
-                _count("errors" if stored is False else "stores")
-            else:
-                _count("errors")
-            response["ETag"] = entry["etag"]
+            etag = _etag(body)
+            response.nexus_store = (body, etag)
+            response["ETag"] = etag
             response["X-Cache"] = "miss"
-            if request.headers.get("If-None-Match") == entry["etag"]:
-                response = _from_entry(request, entry)
             return _public_headers(response)
 
+        wrapped.public_cache_kind = kind
         return wrapped
 
     return decorator

@@ -180,6 +180,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "portfolio.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Anonymous public pages from Redis, before sessions, CSRF and the view run.
+    "portfolio.pagecache.PublicPageCacheMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -43,6 +43,37 @@ def test_a_second_anonymous_visit_is_served_from_the_cache_without_queries(
     assert {"HX-Request", "Cookie"} <= {v.strip() for v in second["Vary"].split(",")}
 
 
+SHARED_HEADERS = [
+    "Content-Type", "Content-Security-Policy", "X-Frame-Options", "Vary", "Cache-Control",
+    "ETag", "Permissions-Policy", "Referrer-Policy", "X-Content-Type-Options",
+    "Cross-Origin-Opener-Policy", "Strict-Transport-Security",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", ["page", "profile"])
+def test_a_hit_carries_every_header_the_miss_had(client, settings, public, kind):
+    settings.SECURE_HSTS_SECONDS = 3600
+    url = public.get_absolute_url() if kind == "page" else reverse("profile", args=["lena"])
+    miss = client.get(url, secure=True)
+    hit = client.get(url, secure=True)
+    assert (miss["X-Cache"], hit["X-Cache"]) == ("miss", "hit")
+    for name in SHARED_HEADERS:
+        assert hit.headers.get(name) == miss.headers.get(name) is not None, name
+    assert "nonce-" not in hit["Content-Security-Policy"]
+    assert "Set-Cookie" not in hit.headers and not hit.cookies
+
+
+def test_a_hit_is_answered_before_sessions_and_views_run(client, public, monkeypatch):
+    client.get(public.get_absolute_url())
+
+    def explode(*args, **kwargs):
+        raise AssertionError("the stack below the page cache ran for a hit")
+
+    monkeypatch.setattr("django.contrib.sessions.middleware.SessionMiddleware.__call__", explode)
+    monkeypatch.setattr("portfolio.views.pages.render", explode)
+    assert client.get(public.get_absolute_url())["X-Cache"] == "hit"
+
+
 def test_a_repeat_visit_gets_304_and_a_changed_page_never_does(client, learner, public):
     etag = client.get(public.get_absolute_url())["ETag"]
     assert client.get(public.get_absolute_url(), headers={"If-None-Match": etag}).status_code == 304
