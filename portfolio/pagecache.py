@@ -108,6 +108,8 @@ def _from_entry(request: HttpRequest, entry: dict) -> HttpResponse:
         response: HttpResponse = HttpResponseNotModified()
     else:
         response = HttpResponse(entry["body"])
+        # CommonMiddleware, which would set it, is below us: without it servers chunk.
+        response["Content-Length"] = str(len(entry["body"]))
     for name, value in entry["headers"]:
         response.headers[name] = value
     response["ETag"] = entry["etag"]
