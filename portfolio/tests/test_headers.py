@@ -26,6 +26,7 @@ def test_every_security_header_is_on_a_real_response(client, production):
     assert response["X-Frame-Options"] == "DENY"
     assert response["Referrer-Policy"] == "strict-origin-when-cross-origin"
     assert response["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert response["Cross-Origin-Resource-Policy"] == "same-origin"
     assert "camera=()" in response["Permissions-Policy"]
     assert "geolocation=()" in response["Permissions-Policy"]
     csp = response["Content-Security-Policy"]
@@ -40,6 +41,27 @@ def test_every_security_header_is_on_a_real_response(client, production):
     script_src = next(part for part in csp.split(";") if part.strip().startswith("script-src"))
     assert "'nonce-" in script_src
     assert "unsafe-inline" not in script_src and "unsafe-eval" not in csp
+
+
+@pytest.mark.parametrize("path", ["static", "cached page"])
+def test_static_files_and_cached_pages_carry_the_headers_too(client, production, path, learner):
+    from django.contrib.staticfiles.storage import staticfiles_storage
+
+    from conftest import make_page
+    from portfolio.models import Cohort
+
+    if path == "static":
+        url = staticfiles_storage.url("css/nexus.css")
+    else:
+        cohort = Cohort.objects.create(name="C", slug="c")
+        url = make_page(learner, cohort, visibility="public").get_absolute_url()
+        client.get(url, secure=True)
+    response = client.get(url, secure=True)
+    assert response.status_code == 200
+    assert response["Strict-Transport-Security"].startswith("max-age=31536000")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Cross-Origin-Resource-Policy"] == "same-origin"
+    assert "camera=()" in response["Permissions-Policy"]
 
 
 def test_plain_http_is_sent_to_https(client, production):
