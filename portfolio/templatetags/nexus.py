@@ -1,9 +1,15 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django import template
 from django.core.cache import cache
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+
+if TYPE_CHECKING:
+    from portfolio.dashboards import Heat
 
 register = template.Library()
 
@@ -19,6 +25,45 @@ def timedelta_human(value: timedelta | None) -> str:
             count = seconds // size
             return f"{count} {unit}{'s' if count != 1 else ''}"
     return "less than a minute"
+
+
+@register.simple_tag
+def heatmap(heat: Heat, heat_id: str, title: str, compact: bool = False) -> SafeString:
+    """An activity heatmap drawn on the server: weeks left to right, and days top to
+    bottom unless compact. Built here rather than in a template because the mentor
+    dashboard draws one per learner row, and a template loop per cell was most of the
+    page's time."""
+    if compact:
+        opening = 'class="heatmap heatmap-compact" viewBox="0 0 132 11" width="132" height="11"'
+        cells = format_html_join(
+            "",
+            '<rect class="heat-l{}" x="{}" y="0" width="9" height="9" rx="2">'
+            "<title>{}</title></rect>",
+            ((level, column * 11, label) for column, level, label in heat.week_cells),
+        )
+    else:
+        opening = 'class="heatmap" viewBox="0 0 192 112"'
+        cells = format_html_join(
+            "",
+            '<rect class="heat-l{}" x="{}" y="{}" width="14" height="14" rx="3">'
+            "<title>{}</title></rect>",
+            ((level, column * 16, row * 16, label) for column, row, level, label in heat.cells),
+        )
+    return format_html(
+        '<svg {} role="img" aria-labelledby="{}-title {}-desc">\n'
+        '  <title id="{}-title">{}: {} change{} in 12 weeks</title>\n'
+        '  <desc id="{}-desc">{}</desc>\n  {}\n</svg>',
+        SafeString(opening),
+        heat_id,
+        heat_id,
+        heat_id,
+        title,
+        heat.total,
+        "" if heat.total == 1 else "s",
+        heat_id,
+        heat.description,
+        cells,
+    )
 
 
 FRAGMENT_TTL = 60 * 60 * 24
