@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import secrets
 import statistics
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 
-from django.db.models import Count, Max, Min, OuterRef, Q, Subquery
-from django.db.models.functions import TruncDate
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Aggregate, Count, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from portfolio.models import (
@@ -17,12 +21,15 @@ from portfolio.models import (
     Review,
     Revision,
     Role,
+    Section,
     Status,
     User,
     Visibility,
 )
 
 WEEKS = 12
+PAGE_SIZE = 50
+ACTIVITY_TTL = 60 * 60 * 24
 SORTS = {
     "name": ("display_name", "username"),
     "pages": ("-page_count", "username"),
@@ -55,15 +62,21 @@ class Heat:
         totals = [sum(count for _, count, _ in week) for week in self.weeks]
         top = max(totals, default=0)
         return [
-            (w, _level(total, top), f"week of {self.weeks[w][0][0]:%d %b}: {total}")
+            (w, _level(total, top), f"{_week_of(self.weeks[w][0][0])}: {total}")
             for w, total in enumerate(totals)
         ]
 
     @property
     def description(self) -> str:
         return ", ".join(
-            f"week of {week[0][0]:%d %b}: {sum(c for _, c, _ in week)}" for week in self.weeks
+            f"{_week_of(week[0][0])}: {sum(c for _, c, _ in week)}" for week in self.weeks
         )
+
+
+@lru_cache(maxsize=256)
+def _week_of(day: date) -> str:
+    # Every learner row labels the same twelve weeks; strftime is the slow part.
+    return f"week of {day:%d %b}"
 
 
 def _level(count: int, top: int) -> int:
@@ -72,54 +85,136 @@ def _level(count: int, top: int) -> int:
     return min(4, 1 + (count * 4 - 1) // top)
 
 
-def _grid(counts: dict[date, int], start: date) -> Heat:
+def _grid(counts: dict[int, int], start: date) -> Heat:
+    """The heat of `counts`, changes per day numbered from `start`."""
     top = max(counts.values(), default=0)
     weeks = []
     for week in range(WEEKS):
-        days = [start + timedelta(days=week * 7 + d) for d in range(7)]
-        weeks.append([(day, counts.get(day, 0), _level(counts.get(day, 0), top)) for day in days])
+        days = range(week * 7, week * 7 + 7)
+        weeks.append(
+            [
+                (start + timedelta(days=n), counts.get(n, 0), _level(counts.get(n, 0), top))
+                for n in days
+            ]
+        )
     return Heat(weeks=weeks, total=sum(counts.values()))
 
 
-def cohort_dashboard(cohort: Cohort, sort: str) -> dict:
+def _figure(rows: QuerySet, group: str, aggregate: Aggregate) -> Coalesce | Subquery:
+    """One learner's figure as a correlated subquery over `rows` (which name the
+    learner by OuterRef): PostgreSQL works it out for the shown rows only, or for every
+    learner when the table is sorted by it."""
+    figure = Subquery(rows.order_by().values(group).annotate(v=aggregate).values("v"))
+    return Coalesce(figure, 0) if isinstance(aggregate, Count) else figure
+
+
+def _page_number(page: str | None) -> int:
+    try:
+        return max(1, int(page or 1))
+    except ValueError:
+        return 1
+
+
+Activity = dict[int | None, dict[int, int]]
+
+
+def activity_generation_key(cohort_id: int) -> str:
+    return f"gen:cohort-activity:{cohort_id}"
+
+
+def forget_activity(cohort_id: int) -> None:
+    """Drop the cached past activity of a cohort once the change commits."""
+    key = activity_generation_key(cohort_id)
+    transaction.on_commit(lambda: cache.set(key, secrets.token_hex(8), None))
+
+
+def cohort_activity(cohort: Cohort, start: date, today: date) -> Activity:
+    """Changes per author and per day (numbered from `start`) on the cohort's pages,
+    private ones left out.
+
+    Aggregating twelve weeks of a large cohort's history is the dashboard's one slow
+    query. History is append-only, so the days before today only change when a page
+    turns private or back, or goes, and portfolio.signals forgets them then: they are
+    counted once a day and cached, and today is counted live."""
+
+    def count(since: date) -> Activity:
+        rows = (
+            Revision.objects.filter(
+                page__cohort=cohort,
+                created_at__gte=timezone.make_aware(datetime.combine(since, time.min)),
+            )
+            .exclude(page__visibility=Visibility.PRIVATE)
+            .annotate(day=TruncDate("created_at"))
+            .values("author_id", "day")
+            .annotate(n=Count("id"))
+            .values_list("author_id", "day", "n")
+        )
+        counts: Activity = {}
+        for author, day, n in rows:
+            counts.setdefault(author, {})[(day - start).days] = n
+        return counts
+
+    key = activity_generation_key(cohort.pk)
+    generation = cache.get(key)
+    if generation is None:
+        cache.add(key, secrets.token_hex(8), None)
+        generation = cache.get(key)
+    zone = timezone.get_current_timezone_name()
+    stem = f"cohort-activity:{cohort.pk}:{zone}:{start}:{today}:{generation}"
+    past = cache.get(stem) if generation else None
+    if past is None:
+        counts = count(start)
+        if generation:
+            first_live = (today - start).days
+            past = {
+                author: {n: c for n, c in days.items() if n < first_live}
+                for author, days in counts.items()
+            }
+            cache.set(stem, past, ACTIVITY_TTL)
+        return counts
+    for author, days in count(today).items():
+        past.setdefault(author, {}).update(days)
+    return past
+
+
+def cohort_dashboard(cohort: Cohort, sort: str, page: str | None = None) -> dict:
     today = timezone.localdate()
     start = today - timedelta(days=today.weekday() + 7 * (WEEKS - 1))
     # Mentors see every learner page except private ones (as visible_to would), so the
     # figures never count what the page view would hide.
-    in_cohort = Q(pages__cohort=cohort) & ~Q(pages__visibility=Visibility.PRIVATE)
-    learners = list(
+    pages = Page.objects.filter(cohort=cohort, author=OuterRef("pk")).exclude(
+        visibility=Visibility.PRIVATE
+    )
+    sections = Section.objects.filter(page__cohort=cohort, page__author=OuterRef("pk")).exclude(
+        page__visibility=Visibility.PRIVATE
+    )
+    in_review = pages.filter(status=Status.IN_REVIEW)
+    learners = (
         User.objects.filter(memberships__cohort=cohort, memberships__role=Role.LEARNER)
+        .only("username", "display_name")
         .annotate(
-            page_count=Count("pages", filter=in_cohort, distinct=True),
-            section_count=Count("pages__sections", filter=in_cohort, distinct=True),
-            in_review=Count(
-                "pages", filter=in_cohort & Q(pages__status=Status.IN_REVIEW), distinct=True
-            ),
-            approved_count=Count(
-                "pages", filter=in_cohort & Q(pages__status=Status.APPROVED), distinct=True
-            ),
-            oldest_wait=Min(
-                "pages__submitted_at", filter=in_cohort & Q(pages__status=Status.IN_REVIEW)
-            ),
-            last_activity=Max("pages__updated_at", filter=in_cohort),
+            page_count=_figure(pages, "author", Count("*")),
+            section_count=_figure(sections, "page__author", Count("*")),
+            in_review=_figure(in_review, "author", Count("*")),
+            approved_count=_figure(pages.filter(status=Status.APPROVED), "author", Count("*")),
+            oldest_wait=_figure(in_review, "author", Min("submitted_at")),
+            # The newest first along the (author, updated_at) index, not an aggregate.
+            last_activity=Subquery(pages.order_by("-updated_at").values("updated_at")[:1]),
         )
         .order_by(*SORTS.get(sort, SORTS["name"]))
     )
-    daily = (
-        Revision.objects.filter(page__cohort=cohort, created_at__date__gte=start)
-        .exclude(page__visibility=Visibility.PRIVATE)
-        .annotate(day=TruncDate("created_at"))
-        .values("author_id", "day")
-        .annotate(n=Count("id"))
-    )
-    per_author: dict[int, dict[date, int]] = {}
-    cohort_counts: dict[date, int] = {}
-    for row in daily:
-        per_author.setdefault(row["author_id"], {})[row["day"]] = row["n"]
-        cohort_counts[row["day"]] = cohort_counts.get(row["day"], 0) + row["n"]
+    # A page of learners and whether another follows: no count of the whole cohort.
+    number = _page_number(page)
+    rows = list(learners[(number - 1) * PAGE_SIZE : number * PAGE_SIZE + 1])
+    listing, more = rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+    activity = cohort_activity(cohort, start, today)
+    cohort_counts: dict[int, int] = {}
+    for days in activity.values():
+        for n, count in days.items():
+            cohort_counts[n] = cohort_counts.get(n, 0) + count
     now = timezone.now()
-    for learner in learners:
-        learner.heat = _grid(per_author.get(learner.pk, {}), start)
+    for learner in listing:
+        learner.heat = _grid(activity.get(learner.pk, {}), start)
         learner.waited = now - learner.oldest_wait if learner.oldest_wait else None
     oldest = Page.objects.filter(cohort=cohort, status=Status.IN_REVIEW).aggregate(
         oldest=Min("submitted_at")
@@ -131,7 +226,12 @@ def cohort_dashboard(cohort: Cohort, sort: str) -> dict:
         ).only("waited")
     ]
     return {
-        "learners": learners,
+        "learners": listing,
+        "page_number": number,
+        "first_shown": (number - 1) * PAGE_SIZE + 1,
+        "last_shown": (number - 1) * PAGE_SIZE + len(listing),
+        "previous_page": number - 1 if number > 1 else None,
+        "next_page": number + 1 if more else None,
         "columns": [
             ("name", "Learner"),
             ("pages", "Pages"),

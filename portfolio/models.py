@@ -474,6 +474,11 @@ class Page(models.Model):
                 condition=models.Q(status=Status.IN_REVIEW),
                 name="page_review_queue",
             ),
+            # A learner's figures on the mentor dashboard, counted from the index alone.
+            models.Index(
+                fields=["author", "cohort", "status", "visibility", "submitted_at"],
+                name="page_author_figures",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -570,7 +575,8 @@ class Page(models.Model):
         if raised:
             self.visibility = Visibility.MENTORS
         self.status, self.submitted_at = Status.IN_REVIEW, timezone.now()
-        self.save(update_fields=["status", "submitted_at", "visibility"])
+        changed = ["status", "submitted_at", *(["visibility"] if raised else [])]
+        self.save(update_fields=changed)
         return raised
 
     def withdraw(self) -> None:
@@ -695,7 +701,11 @@ class Revision(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["page", "-created_at"], name="revision_page_created")]
+        indexes = [
+            models.Index(fields=["page", "-created_at"], name="revision_page_created"),
+            # The cohort's activity of today, read live by the mentor dashboard.
+            models.Index(fields=["created_at"], name="revision_created"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} “{self.heading}”"

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from conftest import make_page, make_user
-from portfolio.models import Comment, Membership, Page, Review, Role
+from portfolio.models import Comment, Membership, Page, Review, Revision, Role
 from portfolio.services import comment_post, review_submit
 
 pytestmark = pytest.mark.django_db
@@ -75,6 +75,9 @@ def test_the_dashboard_query_count_is_fixed(
     client.force_login(mentor)
     with django_assert_max_num_queries(9):
         client.get(reverse("cohort_dashboard", args=[cohort.slug]))
+    # And again, with the cohort's past activity cached.
+    with django_assert_max_num_queries(9):
+        client.get(reverse("cohort_dashboard", args=[cohort.slug]) + "?sort=sections")
 
 
 def test_the_learner_dashboard_says_what_is_waiting(client, learner, mentor, cohort):
@@ -121,3 +124,83 @@ def test_private_pages_never_count_on_the_mentor_dashboard(client, mentor, learn
     row = html[html.index("Lena Learner</a>") :].split("</tr>")[0]
     assert row.count("<td>0</td>") >= 3
     assert "Cohort activity: 0 changes in 12 weeks" in html
+
+
+def test_a_large_cohort_shows_a_page_of_learners_at_a_time(
+    client, mentor, learner, peer, cohort, monkeypatch
+):
+    monkeypatch.setattr("portfolio.dashboards.PAGE_SIZE", 1)
+    client.force_login(mentor)
+    url = reverse("cohort_dashboard", args=[cohort.slug])
+    first = client.get(url + "?sort=name").content.decode()
+    assert "Lena Learner</a>" in first and "Pete Peer</a>" not in first
+    assert "Learners 1–1" in first and '?sort=name&amp;page=2">Next' in first
+    second = client.get(url + "?sort=name&page=2").content.decode()
+    assert "Pete Peer</a>" in second and "Lena Learner</a>" not in second
+    assert '?sort=name&amp;page=1">Previous' in second and ">Next<" not in second
+    assert "No more learners" in client.get(url + "?page=3").content.decode()
+    assert "Lena Learner</a>" in client.get(url + "?page=nope").content.decode()
+
+
+def test_the_sort_orders_the_whole_cohort_before_paging(
+    client, mentor, learner, peer, cohort, monkeypatch
+):
+    monkeypatch.setattr("portfolio.dashboards.PAGE_SIZE", 1)
+    make_page(peer, cohort, sections=5)
+    client.force_login(mentor)
+    url = reverse("cohort_dashboard", args=[cohort.slug]) + "?sort=sections"
+    first = client.get(url).content.decode()
+    assert "Pete Peer</a>" in first and '?sort=sections&amp;page=2">Next' in first
+
+
+def test_past_activity_counts_until_a_page_turns_private(
+    client, mentor, learner, cohort, django_capture_on_commit_callbacks
+):
+    page = make_page(learner, cohort, sections=2, visibility="cohort")
+    Revision.objects.update(created_at=timezone.now() - timedelta(days=2))
+    client.force_login(mentor)
+    url = reverse("cohort_dashboard", args=[cohort.slug])
+    assert "Cohort activity: 2 changes in 12 weeks" in client.get(url).content.decode()
+    page.visibility = "private"
+    with django_capture_on_commit_callbacks(execute=True):
+        page.save(update_fields=["visibility"])
+    assert "Cohort activity: 0 changes in 12 weeks" in client.get(url).content.decode()
+
+
+def test_history_written_with_an_earlier_date_counts_at_once(
+    client, mentor, learner, cohort, django_capture_on_commit_callbacks
+):
+    page = make_page(learner, cohort, sections=1)
+    client.force_login(mentor)
+    url = reverse("cohort_dashboard", args=[cohort.slug])
+    assert "Cohort activity: 1 change in 12 weeks" in client.get(url).content.decode()
+    section = page.sections.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        Revision.objects.create(
+            page=page,
+            section=section,
+            section_uid=section.uid,
+            kind="edited",
+            heading=section.heading,
+            body="Earlier words",
+            section_version=1,
+            author=learner,
+            created_at=timezone.now() - timedelta(days=3),
+        )
+    html = client.get(url).content.decode()
+    assert "Cohort activity: 2 changes in 12 weeks" in html
+    with django_capture_on_commit_callbacks(execute=True):
+        page.delete()
+    assert "Cohort activity: 0 changes in 12 weeks" in client.get(url).content.decode()
+
+
+def test_todays_changes_show_while_the_past_is_cached(client, mentor, learner, cohort):
+    page = make_page(learner, cohort, sections=1)
+    client.force_login(mentor)
+    url = reverse("cohort_dashboard", args=[cohort.slug])
+    assert "Cohort activity: 1 change in 12 weeks" in client.get(url).content.decode()
+    page.add_section(heading="Another", body="More", by=learner)
+    html = client.get(url).content.decode()
+    assert "Cohort activity: 2 changes in 12 weeks" in html
+    row = html[html.index("Lena Learner</a>") :].split("</tr>")[0]
+    assert "Lena Learner: 2 changes in 12 weeks" in row

@@ -115,7 +115,8 @@ def cohort_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 @require_safe
 def cohort_dashboard(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     cohort = get_cohort_for(request.user, slug, CohortAction.REVIEW)
-    context = {"cohort": cohort, **dashboard_figures(cohort, request.GET.get("sort", "name"))}
+    figures = dashboard_figures(cohort, request.GET.get("sort", "name"), request.GET.get("page"))
+    context = {"cohort": cohort, **figures}
     return render(request, "portfolio/cohort_dashboard.html", context)
 
 
