@@ -11,6 +11,15 @@ from django.utils.text import slugify
 from portfolio.models import RESERVED_COHORT_SLUGS, Cohort, Role, User, Visibility
 
 
+class MultilineField(forms.CharField):
+    """Text from a textarea. Browsers send its line breaks as CRLF yet count each as one
+    character against `maxlength`; normalising before the length check lets in what
+    the browser let the user type."""
+
+    def to_python(self, value) -> str:
+        return super().to_python(value).replace("\r\n", "\n")
+
+
 class NexusFormRenderer(TemplatesSetting):
     """Render fields with templates/forms/field.html: label, errors, input, help."""
 
@@ -155,7 +164,7 @@ class NewPageForm(forms.Form):
 
 class SectionForm(forms.Form):
     heading = forms.CharField(max_length=200)
-    body = forms.CharField(
+    body = MultilineField(
         required=False,
         max_length=MAX_SECTION_BODY,
         strip=False,
@@ -180,7 +189,7 @@ class NewSectionForm(forms.Form):
 
 class PageMetaForm(forms.Form):
     title = forms.CharField(max_length=200)
-    summary = forms.CharField(
+    summary = MultilineField(
         required=False,
         max_length=600,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -235,7 +244,7 @@ class ImportForm(forms.Form):
         if upload.size > MAX_IMPORT_BYTES:
             raise forms.ValidationError(
                 "That file is %(size)s KB; the limit is 200 KB.",
-                params={"size": upload.size // 1024},
+                params={"size": -(-upload.size // 1024)},  # rounded up: 200.1 KB is over
             )
         raw = upload.read()
         return decode_markdown(raw)
@@ -271,7 +280,7 @@ def decode_markdown(raw: bytes) -> str:
 
 
 class CommentForm(forms.Form):
-    body = forms.CharField(
+    body = MultilineField(
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 3}),
         label="Comment",
@@ -294,7 +303,7 @@ class CommentForm(forms.Form):
 
 
 class CommentEditForm(forms.Form):
-    body = forms.CharField(
+    body = MultilineField(
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 3}),
         label="Comment",

@@ -32,6 +32,8 @@ class ParsedPage:
     summary: str = ""
     tags: list[str] = field(default_factory=list)
     sections: list[tuple[str, str]] = field(default_factory=list)
+    # Sections past MAX_SECTIONS, left out of `sections`.
+    dropped: int = 0
 
 
 def _clean_body(lines: list[str]) -> str:
@@ -104,6 +106,7 @@ def parse_readme(text: str, *, fallback_title: str = "Untitled journal") -> Pars
         summary=summary[:600],
         tags=tags[:10],
         sections=parsed[:MAX_SECTIONS],
+        dropped=max(0, len(parsed) - MAX_SECTIONS),
     )
 
 

@@ -32,9 +32,15 @@ def _marked(text: str) -> SafeString:
     return mark_safe(escape(text).replace(_START, "<mark>").replace(_STOP, "</mark>"))
 
 
+def clean_query(query: str) -> str:
+    """One space between words, NUL bytes out (PostgreSQL refuses them in text), and
+    no longer than MAX_QUERY."""
+    return " ".join(query.replace("\x00", " ").split())[:MAX_QUERY]
+
+
 def search(viewer: User | None, query: str) -> QuerySet[Page]:
     """The matching pages the viewer may see, best first."""
-    query = " ".join(query.split())[:MAX_QUERY]
+    query = clean_query(query)
     pages = Page.objects.visible_to(viewer).select_related("author", "cohort")
     if not query:
         return pages.none()
@@ -65,7 +71,7 @@ def snippets(results: list[Page], query: str) -> list[Result]:
     """A highlighted snippet for each page on the current page of results."""
     if not results:
         return []
-    query = " ".join(query.split())[:MAX_QUERY]
+    query = clean_query(query)
     texts = {page.pk: [page.summary] for page in results}
     for page_id, heading, body in Section.objects.filter(page_id__in=list(texts)).values_list(
         "page_id", "heading", "body"

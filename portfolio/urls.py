@@ -79,7 +79,8 @@ urlpatterns = [
         reviews.saved_reply_delete,
         name="saved_reply_delete",
     ),
-    path("join/<str:token>/", cohorts.join, name="join"),
+    # Tokens are URL-safe base64, so anything else is no invite (and never reaches a query).
+    path("join/<slug:token>/", cohorts.join, name="join"),
     path("notifications/", notifications.notification_list, name="notification_list"),
     path("notifications/read/", notifications.notification_read_all, name="notification_read_all"),
     path(

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("portfolio.urls")),
 ]
 
+handler400 = "portfolio.views.core.bad_request"
 handler403 = "portfolio.views.core.forbidden"
 handler404 = "portfolio.views.core.not_found"
 handler500 = "portfolio.views.core.server_error"

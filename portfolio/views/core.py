@@ -1,11 +1,16 @@
 from __future__ import annotations
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
+from django.template.defaultfilters import filesizeformat
+from django.utils.html import format_html
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
+from django_htmx.http import trigger_client_event
 
 from portfolio import health, pagecache
 from portfolio.dashboards import learner_dashboard
@@ -49,6 +54,33 @@ def healthz(request: HttpRequest) -> JsonResponse:
 def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     message = str(exception) if exception and str(exception) else ""
     return render(request, "403.html", {"message": message}, status=403)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """A request Django refused to read. Too large a body (or too many fields) is a 413
+    that says what the limit is; anything else a plain 400. HTMX gets a one-line
+    fragment and the message as a toast, since nothing is swapped on an error."""
+    if isinstance(exception, RequestDataTooBig):
+        status = 413
+        limit = filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        message = (
+            f"That was more than Nexus takes in one go (the limit is {limit}), so nothing "
+            "was saved. Shorten the text or split it across sections, then send it again."
+        )
+    elif isinstance(exception, TooManyFieldsSent | TooManyFilesSent):
+        status = 413
+        message = "That form sent more fields or files than Nexus accepts, so nothing was saved."
+    else:
+        status = 400
+        message = "Nexus could not read what your browser sent, so nothing was saved."
+    if request.headers.get("HX-Request") == "true":
+        response = HttpResponse(
+            format_html('<p class="form-errors" role="alert">{}</p>', message), status=status
+        )
+        return trigger_client_event(
+            response, "nexus:messages", {"messages": [{"level": "error", "text": message}]}
+        )
+    return render(request, "400.html", {"status": status, "message": message}, status=status)
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -36,7 +36,7 @@ from portfolio.permissions import (
     get_section_for,
     page_abilities,
 )
-from portfolio.readme import parse_readme
+from portfolio.readme import MAX_SECTIONS, parse_readme
 from portfolio.services import page_create, page_export, page_import, tag_get_or_create
 from portfolio.threads import build_threads
 
@@ -126,6 +126,14 @@ def page_import_view(request: HtmxHttpRequest) -> HttpResponse:
             upload = request.FILES.get("file")
             fallback = upload.name.rsplit(".", 1)[0] if upload else "Imported journal"
             parsed = parse_readme(form.cleaned_data["markdown"], fallback_title=fallback)
+            if parsed.dropped:
+                total = len(parsed.sections) + parsed.dropped
+                form.add_error(
+                    None,
+                    f"That README has {total} sections; a page holds up to {MAX_SECTIONS}. "
+                    "Split it into two files and import each one.",
+                )
+                return render(request, "portfolio/page_import.html", context, status=422)
             page = page_import(
                 cohort=form.cleaned_data["cohort"], author=request.user, parsed=parsed
             )
@@ -291,6 +299,8 @@ def _section_form_response(request, page, section, form, *, status: int, **extra
 def section_add(request: HtmxHttpRequest, username: str, slug: str) -> HttpResponse:
     page = get_page_for(request.user, username, slug, PageAction.EDIT)
     form = NewSectionForm(request.POST)
+    if form.is_valid() and page.sections.count() >= MAX_SECTIONS:
+        form.add_error("heading", f"A page holds up to {MAX_SECTIONS} sections.")
     if not form.is_valid():
         if request.htmx:
             context = {

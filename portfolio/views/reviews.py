@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from django.views.decorators.vary import vary_on_headers
 
 from portfolio.diff import word_diff
+from portfolio.forms import MultilineField
 from portfolio.http import HtmxHttpRequest
 from portfolio.models import (
     Claim,
@@ -45,7 +46,7 @@ QUEUE_PAGE_SIZE = 50
 
 class ReviewForm(forms.Form):
     verdict = forms.ChoiceField(choices=Verdict.choices, widget=forms.RadioSelect)
-    summary = forms.CharField(
+    summary = MultilineField(
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="What works, what to change next. The learner reads this first.",
@@ -55,7 +56,14 @@ class ReviewForm(forms.Form):
 
 class MarkForm(forms.Form):
     mark = forms.ChoiceField(choices=Mark.choices)
-    comment = forms.CharField(required=False, max_length=5000)
+    comment = MultilineField(
+        required=False,
+        max_length=5000,
+        error_messages={
+            "max_length": "A comment can be up to %(limit_value)d characters; "
+            "this one has %(show_value)d. Nothing was saved."
+        },
+    )
     saved_reply = forms.IntegerField(required=False)
 
 
@@ -245,7 +253,10 @@ def section_mark(request: HtmxHttpRequest, username: str, slug: str, pk: int) ->
     section = get_section_for(page, pk)
     form = MarkForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Mark the section “Looks good” or “Needs work”.")
+        if "mark" in form.errors:
+            messages.error(request, "Mark the section “Looks good” or “Needs work”.")
+        else:
+            messages.error(request, next(iter(form.errors.values()))[0])
         status = 422
     else:
         status = 200
@@ -254,8 +265,10 @@ def section_mark(request: HtmxHttpRequest, username: str, slug: str, pk: int) ->
             reply = SavedReply.objects.filter(
                 pk=form.cleaned_data["saved_reply"], owner=request.user, cohort=page.cohort
             ).first()
-            if reply is not None:
-                text = f"{text}\n\n{reply.body}".strip()
+            if reply is None:
+                # Not silently dropped: the mentor meant that text to go with the mark.
+                raise Http404("No such saved reply.")
+            text = f"{text}\n\n{reply.body}".strip()
         comment = None
         if text:
             comment = comment_post(page=page, author=request.user, body=text, section=section)
@@ -270,10 +283,15 @@ def section_mark(request: HtmxHttpRequest, username: str, slug: str, pk: int) ->
             },
         )
         messages.success(request, f"“{section.heading}”: {Mark(form.cleaned_data['mark']).label}.")
+    # A refused mark gives the mentor's comment back in its box.
+    kept = request.POST.get("comment", "") if status == 422 else ""
     if not request.htmx:
+        if status == 422:
+            context = _review_context(request, page, focus_pk=section.pk, mark_comment=kept)
+            return render(request, "portfolio/page_review.html", context, status=status)
         review_url = reverse("page_review", args=[page.author.username, page.slug])
         return redirect(f"{review_url}#{section.anchor}")
-    context = _review_context(request, page)
+    context = _review_context(request, page, mark_comment=kept)
     context["section"] = next(s for s in context["sections"] if s.pk == section.pk)
     context["focus_pk"] = section.pk
     return render(request, "portfolio/page_review.html#review-section", context, status=status)

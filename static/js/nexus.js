@@ -71,6 +71,9 @@
       showToast("error", "That is no longer here. Reload the page to see what changed.");
     } else if (status === 429) {
       showToast("error", "Too many requests. Wait a moment and try again.");
+    } else if (status === 413 && !event.detail.xhr.getResponseHeader("HX-Trigger")) {
+      // Nexus says why in HX-Trigger; a proxy's own 413 says nothing.
+      showToast("error", "That is too much to send at once. Shorten it and try again.");
     }
   });
 
