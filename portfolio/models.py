@@ -474,6 +474,9 @@ class Page(models.Model):
                 condition=models.Q(status=Status.IN_REVIEW),
                 name="page_review_queue",
             ),
+            # The cohort directory in either order, read in index order up to the shown rows.
+            models.Index(fields=["cohort", "-updated_at", "id"], name="page_cohort_updated"),
+            models.Index(fields=["cohort", "title", "id"], name="page_cohort_title"),
             # A learner's figures on the mentor dashboard, counted from the index alone.
             models.Index(
                 fields=["author", "cohort", "status", "visibility", "submitted_at"],
