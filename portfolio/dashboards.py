@@ -6,7 +6,7 @@ import secrets
 import statistics
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from django.core.cache import cache
 from django.db import transaction
@@ -56,20 +56,24 @@ class Heat:
             for d, (day, count, level) in enumerate(week)
         ]
 
+    @cached_property
+    def week_totals(self) -> list[int]:
+        return [sum(count for _, count, _ in week) for week in self.weeks]
+
     @property
     def week_cells(self) -> list[tuple[int, int, str]]:
         """(column, level, label) for every week."""
-        totals = [sum(count for _, count, _ in week) for week in self.weeks]
-        top = max(totals, default=0)
+        top = max(self.week_totals, default=0)
         return [
             (w, _level(total, top), f"{_week_of(self.weeks[w][0][0])}: {total}")
-            for w, total in enumerate(totals)
+            for w, total in enumerate(self.week_totals)
         ]
 
     @property
     def description(self) -> str:
         return ", ".join(
-            f"{_week_of(week[0][0])}: {sum(c for _, c, _ in week)}" for week in self.weeks
+            f"{_week_of(week[0][0])}: {total}"
+            for week, total in zip(self.weeks, self.week_totals, strict=True)
         )
 
 
@@ -85,18 +89,19 @@ def _level(count: int, top: int) -> int:
     return min(4, 1 + (count * 4 - 1) // top)
 
 
+@lru_cache(maxsize=16)
+def _days(start: date) -> tuple[date, ...]:
+    return tuple(start + timedelta(days=n) for n in range(WEEKS * 7))
+
+
 def _grid(counts: dict[int, int], start: date) -> Heat:
     """The heat of `counts`, changes per day numbered from `start`."""
     top = max(counts.values(), default=0)
-    weeks = []
-    for week in range(WEEKS):
-        days = range(week * 7, week * 7 + 7)
-        weeks.append(
-            [
-                (start + timedelta(days=n), counts.get(n, 0), _level(counts.get(n, 0), top))
-                for n in days
-            ]
-        )
+    days = [(day, counts.get(n, 0)) for n, day in enumerate(_days(start))]
+    weeks = [
+        [(day, count, _level(count, top) if count else 0) for day, count in days[w : w + 7]]
+        for w in range(0, WEEKS * 7, 7)
+    ]
     return Heat(weeks=weeks, total=sum(counts.values()))
 
 
