@@ -37,6 +37,7 @@ from django.core.serializers.base import DeserializationError
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models.functions import Lower
 
+from portfolio.dashboards import forget_activity
 from portfolio.management.commands.cohort_backup import (
     FORMAT,
     MODELS,
@@ -171,6 +172,8 @@ class Command(BaseCommand):
                 else:
                     self.reset_sequences()
                     bump(*(row.object.username for row in rows[User]))
+                    # Revisions were written without signals: drop cached activity.
+                    forget_activity(cohort.pk)
         except IntegrityError as error:
             raise CommandError(
                 f"The database refused the restore, so nothing was changed: {error}"
