@@ -18,6 +18,7 @@ from django.tasks import task
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import Truncator
 
 from portfolio.models import (
     Delivery,
@@ -41,6 +42,9 @@ def notify(
     url: str,
 ) -> list[Notification]:
     """Record a notification for each recipient (never the actor themselves)."""
+    # Verbs quote titles and headings of up to 200 characters each: shorten to fit the
+    # column (PostgreSQL refuses an over-long value; SQLite would keep it silently).
+    verb = Truncator(verb).chars(Notification._meta.get_field("verb").max_length)
     seen: set[int] = set()
     rows = []
     for user in recipients:
