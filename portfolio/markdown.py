@@ -66,7 +66,22 @@ _md = (
     .use(tasklists_plugin)
 )
 _md.core.ruler.push("nexus_anchors", _anchor_ids)
+
+
+def _align_classes(state) -> None:
+    """Table alignment as classes: the CSP allows no inline style attributes."""
+    for token in state.tokens:
+        if token.type in {"th_open", "td_open"}:
+            style = token.attrs.pop("style", None)
+            if isinstance(style, str) and style.startswith("text-align:"):
+                token.attrSet("class", "align-" + style.removeprefix("text-align:").strip())
+
+
+_md.core.ruler.push("nexus_align", _align_classes)
 _md.add_render_rule("heading_close", _heading_close)
+
+
+_ALIGN_CLASSES = {"align-left", "align-center", "align-right"}
 
 
 def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
@@ -77,6 +92,8 @@ def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
             kept = [c for c in value.split() if _LANGUAGE_CLASS.match(c)]
         elif tag == "a":
             kept = [c for c in value.split() if c == "anchor"]
+        elif tag in {"td", "th"}:
+            kept = [c for c in value.split() if c in _ALIGN_CLASSES]
         else:
             kept = [c for c in value.split() if c.startswith(("task-list-item", "contains-task"))]
         return " ".join(kept) or None
@@ -146,13 +163,12 @@ _CLEANER = nh3.Cleaner(
         "ol": {"start"},
         "input": {"type", "checked", "disabled", "class"},
         "details": {"open"},
-        "td": {"style", "colspan", "rowspan"},
-        "th": {"style", "colspan", "rowspan", "scope"},
+        "td": {"class", "colspan", "rowspan"},
+        "th": {"class", "colspan", "rowspan", "scope"},
         "abbr": {"title"},
         **{heading: {"id"} for heading in _HEADINGS},
     },
     attribute_filter=_attribute_filter,
-    filter_style_properties={"text-align"},
     url_schemes={"http", "https", "mailto"},
     link_rel="nofollow noopener ugc",
     strip_comments=True,

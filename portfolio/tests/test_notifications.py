@@ -117,6 +117,22 @@ def test_emails_go_right_away_by_default_after_commit(
     assert Notification.objects.get().emailed_at is not None
 
 
+def test_plain_text_emails_are_not_html_escaped_and_html_ones_are(
+    learner, mentor, django_capture_on_commit_callbacks
+):
+    mentor.display_name = "Maya <Mentor> & Co"
+    mentor.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(
+            recipients=[learner], actor=mentor, kind="comment", verb='said "hi" & left',
+            page=None, url="/",
+        )  # fmt: skip
+    message = mail.outbox[0]
+    assert 'Maya <Mentor> & Co said "hi" & left.' in message.body
+    html = message.alternatives[0][0]
+    assert "Maya &lt;Mentor&gt; &amp; Co" in html and "<Mentor>" not in html
+
+
 def test_a_failing_mail_server_breaks_nothing(
     learner, mentor, django_capture_on_commit_callbacks, monkeypatch
 ):

@@ -126,14 +126,14 @@ FRAGMENT_ATTRIBUTES = {
     "ol": {"start"},
     "input": {"type", "checked", "disabled", "class"},
     "details": {"open"},
-    "td": {"style", "colspan", "rowspan"},
-    "th": {"style", "colspan", "rowspan", "scope"},
+    "td": {"class", "colspan", "rowspan"},
+    "th": {"class", "colspan", "rowspan", "scope"},
     "abbr": {"title"},
     **{f"h{n}": {"id"} for n in range(1, 7)},
 }
 FRAGMENT_CLASS = re.compile(
     r"^(hl-[a-z0-9]+|language-[A-Za-z0-9_+#.-]+|anchor|task-list-item(-checkbox)?"
-    r"|contains-task-list)$"
+    r"|contains-task-list|align-(left|center|right))$"
 )
 
 
@@ -304,8 +304,6 @@ def fragment_problems(html: str) -> list[str]:
                 found.append(f"<{tag}> class={value!r}")
             elif name == "id" and not value.startswith("md-"):
                 found.append(f"<{tag}> id={value!r} (user ids must be prefixed)")
-            elif name == "style" and not re.fullmatch(r"text-align:\s*(left|right|center)", value):
-                found.append(f"<{tag}> style={value!r}")
             elif name == "href" and scheme_of(value) not in SAFE_SCHEMES | {""}:
                 found.append(f"<a> href={value!r}")
             elif name == "src" and scheme_of(value) not in {"http", "https", ""}:
