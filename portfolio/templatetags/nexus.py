@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from django import template
 from django.core.cache import cache
 from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
 if TYPE_CHECKING:
     from portfolio.dashboards import Heat
@@ -99,3 +99,17 @@ def fragment(parser: template.base.Parser, token: template.base.Token) -> Fragme
     nodelist = parser.parse(("endfragment",))
     parser.delete_first_token()
     return FragmentNode(parser.compile_filter(bits[1]), nodelist)
+
+
+@register.simple_tag
+def person_options(people, selected: str = "") -> SafeString:
+    """`<option>`s for a select of people (dicts of username and display_name), built
+    in one pass with the standard library's escaping: through the template engine, or
+    even format_html, a 500-learner cohort's author filter cost 10-25 ms a page."""
+    parts = []
+    for person in people:
+        username = person["username"]
+        mark = " selected" if username == selected else ""
+        label = escape(person["display_name"] or username)
+        parts.append(f'<option value="{escape(username)}"{mark}>{label}</option>')
+    return mark_safe("".join(parts))  # every value above is escaped

@@ -90,3 +90,20 @@ def test_directory_queries_do_not_grow_with_pages_or_page_number(
             response = client.get(url(cohort, page=number))
         assert response.status_code == 200
     assert Page.objects.count() == size
+
+
+def test_the_author_filter_lists_members_escaped_and_keeps_the_choice(
+    client, learner, peer, cohort, pages
+):
+    peer.display_name = 'Pete "<b>" Peer'
+    peer.save()
+    client.force_login(learner)
+    html = client.get(url(cohort, learner="pete")).content.decode()
+    select = html[
+        html.index('id="filter-learner"') : html.index(
+            "</select>", html.index('id="filter-learner"')
+        )
+    ]
+    assert '<option value="pete" selected>Pete &quot;&lt;b&gt;&quot; Peer</option>' in select
+    assert '<option value="lena">Lena Learner</option>' in select
+    assert select.count(" selected") == 1

@@ -402,6 +402,10 @@ class Command(BaseCommand):
                 WHERE s.page_id = p.id AND p.search_vector IS NULL
                 """
             )
+            # Fresh bulk rows leave the planner guessing until autovacuum gets round to
+            # them; statistics now make the first queries on a big cohort use the indexes.
+            self.stdout.write("  Updating the query planner's statistics (ANALYZE)")
+            cursor.execute("ANALYZE")
 
     def progress(self, label: str, done: int, total: int) -> None:
         width = 24
