@@ -39,6 +39,7 @@ class ResilientRedisCache(RedisCache):
         super().__init__(server, params)
         self._location = server
         self._local = LocMemCache("nexus-redis-fallback", {"OPTIONS": {"MAX_ENTRIES": 10_000}})
+        self._script = None
 
     # -- plumbing -------------------------------------------------------------------
 
@@ -82,11 +83,14 @@ class ResilientRedisCache(RedisCache):
             return 0, None
         try:
             client = self.client.get_client(write=False)
-            generation, raw = client.eval(
-                self._GENERATIONAL,
-                1,
-                self.make_and_validate_key(generation_key),
-                self.make_and_validate_key(key_stem),
+            if self._script is None:
+                # EVALSHA: Redis runs its compiled copy instead of receiving and
+                # hashing the script on every hit (redis-py loads it when missing).
+                self._script = client.register_script(self._GENERATIONAL)
+            generation, raw = self._script(
+                keys=[self.make_and_validate_key(generation_key)],
+                args=[self.make_and_validate_key(key_stem)],
+                client=client,
             )
         except _UNREACHABLE as error:
             self._mark(error)

@@ -25,11 +25,13 @@ import logging
 import secrets
 import threading
 from collections.abc import Callable
-from functools import wraps
+from functools import lru_cache, wraps
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.signals import setting_changed
 from django.db import transaction
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.urls import Resolver404, resolve
 from django.utils.cache import patch_cache_control, patch_vary_headers
@@ -131,6 +133,28 @@ def _stem(kind: str, username: str, parts: str, request: HttpRequest) -> str:
 _UNSTORED = {"set-cookie", "date", "x-cache", "etag", "content-length"}
 
 
+@lru_cache(maxsize=4096)
+def _cacheable_target(path: str) -> tuple[str, str, str] | None:
+    """(kind, username, key parts) when a cacheable view answers this path. Resolving
+    walks every URL pattern (~170 µs, a third of a hit); popular paths repeat."""
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return None
+    kind = getattr(match.func, "public_cache_kind", None)
+    if kind is None:
+        return None
+    kwargs = dict(match.kwargs)
+    username = kwargs.pop("username")
+    return kind, username, ":".join(str(value) for value in kwargs.values())
+
+
+@receiver(setting_changed)
+def _forget_targets(setting: str, **kwargs) -> None:
+    if setting == "ROOT_URLCONF":
+        _cacheable_target.cache_clear()
+
+
 class PublicPageCacheMiddleware:
     """Answer cache hits before the rest of the stack runs.
 
@@ -147,16 +171,11 @@ class PublicPageCacheMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not cacheable(request) or not request.path_info.startswith("/@"):
             return self.get_response(request)
-        try:
-            match = resolve(request.path_info)
-        except Resolver404:
+        target = _cacheable_target(request.path_info)
+        if target is None:
             return self.get_response(request)
-        kind = getattr(match.func, "public_cache_kind", None)
-        if kind is None:
-            return self.get_response(request)
-        kwargs = dict(match.kwargs)
-        username = kwargs.pop("username")
-        stem = _stem(kind, username, ":".join(str(v) for v in kwargs.values()), request)
+        kind, username, parts = target
+        stem = _stem(kind, username, parts, request)
         generation, entry = _lookup(username, stem)
         if entry is not None:
             _count("hits")
