@@ -6,10 +6,13 @@ import multiprocessing
 import os
 
 bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"
-# Threads let one worker overlap database and Redis waits; see README "Performance".
-worker_class = "gthread"
+# Chosen by `make bench` (README "Performance"): sync workers, cores + 1 of them, gave
+# the steadiest figures on 2 cores. gthread spread keep-alive connections unevenly over
+# its processes, so its throughput swung from run to run. WEB_THREADS above 1 makes
+# gunicorn switch to gthread. Run it behind a buffering proxy (compose's nginx).
+worker_class = "sync"
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() + 1))
-threads = int(os.environ.get("WEB_THREADS", "4"))
+threads = int(os.environ.get("WEB_THREADS", "1"))
 timeout = 30
 graceful_timeout = 30
 keepalive = 5

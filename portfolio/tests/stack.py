@@ -186,9 +186,9 @@ def manage(env: dict[str, str], *args: str, timeout: float = 180) -> str:
 
 
 class AppServer:
-    """gunicorn with site_config/gunicorn.py, as the Dockerfile runs it."""
+    """gunicorn with site_config/gunicorn.py, as the Dockerfile runs it (sync workers)."""
 
-    def __init__(self, env: dict[str, str], *, workers: int = 1, threads: int = 2) -> None:
+    def __init__(self, env: dict[str, str], *, workers: int = 2, threads: int = 1) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.env = {

@@ -32,7 +32,7 @@ from django.db import connection
 from django.db.utils import OperationalError
 
 LARGE = {"learners": 500, "pages": 10_000, "sections": 50_000, "comments": 100_000}
-SERVERS = ("gunicorn-gthread", "gunicorn-sync", "granian")
+SERVERS = ("gunicorn-sync", "gunicorn-gthread", "granian")
 CSRF_SECRET = "benchcsrfsecret0123456789abcdefg"  # 32 characters, like Django's own
 
 # wrk reports through this script: one JSON line with the figures the table needs.
@@ -111,11 +111,18 @@ class Command(BaseCommand):
     help = "Benchmark the production server configuration with wrk (see README, Performance)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--server", choices=SERVERS, default="gunicorn-gthread")
+        parser.add_argument(
+            "--server",
+            choices=SERVERS,
+            default="gunicorn-sync",
+            help="gunicorn-sync is the production configuration (site_config/gunicorn.py).",
+        )
         parser.add_argument(
             "--workers", type=int, default=None, help="Processes (default: cores + 1)."
         )
-        parser.add_argument("--threads", type=int, default=4, help="Threads per process.")
+        parser.add_argument(
+            "--threads", type=int, default=4, help="Threads per process (gthread, granian)."
+        )
         parser.add_argument(
             "--pool", action="store_true", help="psycopg's pool, not persistent connections."
         )
@@ -404,6 +411,8 @@ class Command(BaseCommand):
             command = [sys.executable, "-m", "gunicorn", "-c", "site_config/gunicorn.py"]
             if name == "gunicorn-sync":
                 command += ["--worker-class", "sync", "--threads", "1"]
+            else:
+                command += ["--worker-class", "gthread", "--threads", env["WEB_THREADS"]]
             command.append("site_config.wsgi")
         self.step(
             f"Starting {name}: {env['WEB_CONCURRENCY']} processes × "
