@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import itertools
+import os
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.conf import settings as django_settings
 from django.core.cache import cache
+from django.test import override_settings
 
 from portfolio.models import User
 
@@ -24,6 +28,23 @@ def _test_settings(settings):
     # WhiteNoise otherwise indexes every static file each time a test client builds
     # its middleware (~50 ms a test); looking files up per request is plenty here.
     settings.WHITENOISE_AUTOREFRESH = True
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _redis_database_per_worker():
+    """pytest-xdist runs the suite in several processes, and tests flush their Redis
+    database between tests: each worker gets its own database number (REDIS_URL's,
+    then the next ones), and the local-memory default needs nothing."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    config = django_settings.CACHES["default"]
+    if not worker.startswith("gw") or not str(config["LOCATION"]).startswith("redis"):
+        yield
+        return
+    parts = urlsplit(config["LOCATION"])
+    database = (int(parts.path.strip("/") or 0) + int(worker[2:])) % 16
+    location = urlunsplit(parts._replace(path=f"/{database}"))
+    with override_settings(CACHES={"default": {**config, "LOCATION": location}}):
+        yield
 
 
 @pytest.fixture(autouse=True)
