@@ -53,3 +53,5 @@ def test_filter_the_directory_and_search_as_you_type(browser: Browser, live_serv
     assert "q=zebra" in page.url
     box.fill("redis")
     expect(page.locator("#results .row-list > li")).to_have_count(2)
+    # Let superseded as-you-type requests finish before the live server stops.
+    page.wait_for_load_state("networkidle")
