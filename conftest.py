@@ -28,6 +28,8 @@ def _test_settings(settings):
     # WhiteNoise otherwise indexes every static file each time a test client builds
     # its middleware (~50 ms a test); looking files up per request is plenty here.
     settings.WHITENOISE_AUTOREFRESH = True
+    # No collectstatic output exists in a fresh clone: serve from the app's static dirs.
+    settings.WHITENOISE_USE_FINDERS = True
 
 
 @pytest.fixture(scope="session", autouse=True)
