@@ -37,12 +37,13 @@ from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.core import serializers
-from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, models, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
+from portfolio.management.progress import Progress
 from portfolio.models import (
     Claim,
     Cohort,
@@ -186,30 +187,6 @@ def size_of(path: Path) -> str:
 
 def plural(count: int, word: str) -> str:
     return f"{count:,} {word}{'' if count == 1 else 's'}"
-
-
-class Progress:
-    """A bar per step on a terminal, one line per finished step otherwise; -v0 is quiet."""
-
-    def __init__(self, out: OutputWrapper, verbosity: int) -> None:
-        self.out, self.verbosity = out, verbosity
-
-    def say(self, line: str) -> None:
-        if self.verbosity:
-            self.out.write(line)
-
-    def step(self, label: str, done: int, total: int) -> None:
-        if not self.verbosity:
-            return
-        width = 24
-        filled = width * done // max(total, 1) if total else width
-        bar = "█" * filled + "·" * (width - filled)
-        line = f"  {label:<17} [{bar}] {done:,}/{total:,}"
-        if self.out.isatty():
-            self.out.write(f"\r{line}", ending="\n" if done >= total else "")
-        elif done >= total:
-            self.out.write(line)
-        self.out.flush()
 
 
 class Command(BaseCommand):

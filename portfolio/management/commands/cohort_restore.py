@@ -43,7 +43,6 @@ from portfolio.management.commands.cohort_backup import (
     MODELS,
     SHARED,
     VERSION,
-    Progress,
     fields_of,
     label,
     plural,
@@ -51,6 +50,7 @@ from portfolio.management.commands.cohort_backup import (
     size_of,
     title,
 )
+from portfolio.management.progress import Progress
 from portfolio.models import Cohort, Comment, EmailPreference, Membership, Page, Tag, User
 from portfolio.pagecache import bump
 

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import random
-import sys
 import time
 from datetime import date, timedelta
 
@@ -12,6 +11,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from portfolio.dashboards import forget_activity
+from portfolio.management.progress import Progress
 from portfolio.markdown import render_markdown
 from portfolio.models import (
     Cohort,
@@ -122,6 +122,7 @@ class Command(BaseCommand):
                comments: int, seed: int, **options) -> None:  # fmt: skip
         rng = random.Random(seed)
         started = time.monotonic()
+        self._progress = Progress(self.stdout, options["verbosity"])
         with transaction.atomic():
             people = {}
             for done, (username, name, _role) in enumerate(DEMO_PEOPLE, start=1):
@@ -408,12 +409,4 @@ class Command(BaseCommand):
             cursor.execute("ANALYZE")
 
     def progress(self, label: str, done: int, total: int) -> None:
-        width = 24
-        filled = width * done // max(total, 1)
-        bar = "█" * filled + "·" * (width - filled)
-        line = f"  {label:<10} [{bar}] {done}/{total}"
-        if sys.stdout.isatty():
-            self.stdout.write(f"\r{line}", ending="\n" if done >= total else "")
-        elif done >= total:
-            self.stdout.write(line)
-        self.stdout.flush()
+        self._progress.step(label, done, total)
