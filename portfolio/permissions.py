@@ -14,6 +14,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404
 
 from portfolio.models import (
@@ -23,6 +24,7 @@ from portfolio.models import (
     Membership,
     Page,
     Role,
+    SavedReply,
     Section,
     User,
     Visibility,
@@ -132,6 +134,19 @@ def get_invite_for(user: User, cohort: Cohort, pk: int) -> Invite:
     if invite is None:
         raise Http404("No such invite.")
     return invite
+
+
+def saved_replies_of(user: User, cohort: Cohort) -> QuerySet[SavedReply]:
+    """A mentor's saved replies are their own, per cohort: nobody else reads or uses them."""
+    return SavedReply.objects.filter(cohort=cohort, owner=user)
+
+
+def get_saved_reply_for(user: User, cohort: Cohort, pk: int | None) -> SavedReply:
+    """One of the user's own saved replies in this cohort: anyone else's id 404s."""
+    reply = saved_replies_of(user, cohort).filter(pk=pk).first()
+    if reply is None:
+        raise Http404("No such saved reply.")
+    return reply
 
 
 # Pages --------------------------------------------------------------------------------

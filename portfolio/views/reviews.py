@@ -37,7 +37,9 @@ from portfolio.permissions import (
     get_cohort_for,
     get_page_for,
     get_page_to_review,
+    get_saved_reply_for,
     get_section_for,
+    saved_replies_of,
 )
 from portfolio.services import comment_post, page_submit, review_submit
 
@@ -205,7 +207,7 @@ def _review_context(request: HtmxHttpRequest, page: Page, **extra) -> dict:
         if last is not None and section.changed:
             old = previous.body if previous else ""
             section.diff = word_diff(old, section.body)
-    replies = list(SavedReply.objects.filter(cohort=page.cohort, owner=request.user))
+    replies = list(saved_replies_of(request.user, page.cohort))
     return {
         "page": page,
         "sections": sections,
@@ -262,12 +264,9 @@ def section_mark(request: HtmxHttpRequest, username: str, slug: str, pk: int) ->
         status = 200
         text = form.cleaned_data["comment"].strip()
         if form.cleaned_data["saved_reply"]:
-            reply = SavedReply.objects.filter(
-                pk=form.cleaned_data["saved_reply"], owner=request.user, cohort=page.cohort
-            ).first()
-            if reply is None:
-                # Not silently dropped: the mentor meant that text to go with the mark.
-                raise Http404("No such saved reply.")
+            # Not silently dropped when it is someone else's: the mentor meant that text
+            # to go with the mark, so the whole mark is refused.
+            reply = get_saved_reply_for(request.user, page.cohort, form.cleaned_data["saved_reply"])
             text = f"{text}\n\n{reply.body}".strip()
         comment = None
         if text:
@@ -314,7 +313,7 @@ def saved_replies(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             messages.success(request, f"Saved “{reply.title}”.")
             return redirect("saved_replies", slug=cohort.slug)
         status = 422
-    replies = SavedReply.objects.filter(cohort=cohort, owner=request.user)
+    replies = saved_replies_of(request.user, cohort)
     context = {"cohort": cohort, "replies": replies, "form": form}
     return render(request, "portfolio/saved_replies.html", context, status=status)
 
@@ -323,9 +322,7 @@ def saved_replies(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def saved_reply_delete(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     cohort = get_cohort_for(request.user, slug, CohortAction.REVIEW)
-    reply = SavedReply.objects.filter(pk=pk, cohort=cohort, owner=request.user).first()
-    if reply is None:
-        raise Http404("No such saved reply.")
+    reply = get_saved_reply_for(request.user, cohort, pk)
     reply.delete()
     messages.success(request, f"Deleted “{reply.title}”.")
     return redirect("saved_replies", slug=cohort.slug)
