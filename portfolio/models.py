@@ -426,6 +426,10 @@ class PageQuerySet(models.QuerySet):
         )
 
 
+# How many sections a page holds: an import, a new section and a restore all stop here.
+MAX_SECTIONS = 100
+
+
 class Page(models.Model):
     cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="pages")
     author = models.ForeignKey(User, on_delete=models.CASCADE, related_name="pages")
@@ -558,8 +562,14 @@ class Page(models.Model):
             self.touch()
         return True
 
+    def check_room(self) -> None:
+        """Refuse one section more than a page holds."""
+        if self.sections.count() >= MAX_SECTIONS:
+            raise ValidationError(f"A page holds up to {MAX_SECTIONS} sections.")
+
     def add_section(self, *, heading: str, body: str = "", prompt: str = "", by: User) -> Section:
         with transaction.atomic():
+            self.check_room()
             section = Section(
                 page=self, heading=heading, body=body, prompt=prompt, position=self.next_position()
             )
@@ -719,6 +729,7 @@ class Revision(models.Model):
             page = Page.objects.select_for_update().get(pk=self.page_id)
             if Section.objects.filter(uid=self.section_uid).exists():
                 raise ValidationError("That section is on the page already.")
+            page.check_room()
             section = Section(
                 page=page,
                 uid=self.section_uid,

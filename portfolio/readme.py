@@ -13,7 +13,8 @@ import json
 import re
 from dataclasses import dataclass, field
 
-MAX_SECTIONS = 100
+from portfolio.models import MAX_SECTIONS
+
 OVERVIEW = "Overview"
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")

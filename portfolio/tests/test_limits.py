@@ -340,6 +340,20 @@ def test_a_page_holds_as_many_sections_as_an_import_may_bring(client, w, htmx):
     assert page.sections.count() == MAX_SECTIONS
 
 
+def test_restoring_a_deleted_section_stops_at_the_limit_too(client, w):
+    page = w["page"]
+    deleted = page.sections.order_by("position").last().remove(by=w["lena"])
+    have = page.sections.count()
+    Section.objects.bulk_create(
+        Section(page=page, heading=f"S{n}", position=have + n) for n in range(MAX_SECTIONS - have)
+    )
+    client.force_login(w["lena"])
+    url = reverse("revision_restore", args=[*page_args(w), deleted.pk])
+    response = client.post(url, follow=True)
+    assert "A page holds up to 100 sections." in text_of(response)
+    assert page.sections.count() == MAX_SECTIONS
+
+
 # 4. Comments, marks and reviews ------------------------------------------------------
 
 

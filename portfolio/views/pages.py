@@ -27,7 +27,7 @@ from portfolio.forms import (
 )
 from portfolio.http import HtmxHttpRequest
 from portfolio.markdown import render_markdown
-from portfolio.models import Page, Revision, RevisionKind, Section, StaleVersion, Tag
+from portfolio.models import MAX_SECTIONS, Page, Revision, RevisionKind, Section, StaleVersion, Tag
 from portfolio.pagecache import public_cache
 from portfolio.permissions import (
     PageAction,
@@ -36,7 +36,7 @@ from portfolio.permissions import (
     get_section_for,
     page_abilities,
 )
-from portfolio.readme import MAX_SECTIONS, parse_readme
+from portfolio.readme import parse_readme
 from portfolio.services import page_create, page_export, page_import, tag_get_or_create
 from portfolio.threads import build_threads
 
@@ -299,9 +299,13 @@ def _section_form_response(request, page, section, form, *, status: int, **extra
 def section_add(request: HtmxHttpRequest, username: str, slug: str) -> HttpResponse:
     page = get_page_for(request.user, username, slug, PageAction.EDIT)
     form = NewSectionForm(request.POST)
-    if form.is_valid() and page.sections.count() >= MAX_SECTIONS:
-        form.add_error("heading", f"A page holds up to {MAX_SECTIONS} sections.")
-    if not form.is_valid():
+    section = None
+    if form.is_valid():
+        try:
+            section = page.add_section(heading=form.cleaned_data["heading"], by=request.user)
+        except ValidationError as error:
+            form.add_error("heading", error)
+    if section is None:
         if request.htmx:
             context = {
                 "page": page,
@@ -313,7 +317,6 @@ def section_add(request: HtmxHttpRequest, username: str, slug: str) -> HttpRespo
         return render(
             request, TEMPLATE, _page_context(request, page, new_section_form=form), status=422
         )
-    section = page.add_section(heading=form.cleaned_data["heading"], by=request.user)
     section.page = page
     messages.success(request, f"Added “{section.heading}”. Write it now, or come back later.")
     if not request.htmx:
