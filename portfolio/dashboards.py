@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import secrets
 import statistics
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import cached_property, lru_cache
 
 from django.core.cache import cache
-from django.db import transaction
 from django.db.models import Aggregate, Count, Min, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
+from portfolio.cache import advance_generations, current_generation
 from portfolio.models import (
     Cohort,
     Comment,
@@ -129,8 +128,7 @@ def activity_generation_key(cohort_id: int) -> str:
 
 def forget_activity(cohort_id: int) -> None:
     """Drop the cached past activity of a cohort once the change commits."""
-    key = activity_generation_key(cohort_id)
-    transaction.on_commit(lambda: cache.set(key, secrets.token_hex(8), None))
+    advance_generations(activity_generation_key(cohort_id))
 
 
 def cohort_activity(cohort: Cohort, start: date, today: date) -> Activity:
@@ -159,11 +157,7 @@ def cohort_activity(cohort: Cohort, start: date, today: date) -> Activity:
             counts.setdefault(author, {})[(day - start).days] = n
         return counts
 
-    key = activity_generation_key(cohort.pk)
-    generation = cache.get(key)
-    if generation is None:
-        cache.add(key, secrets.token_hex(8), None)
-        generation = cache.get(key)
+    generation = current_generation(activity_generation_key(cohort.pk))
     zone = timezone.get_current_timezone_name()
     stem = f"cohort-activity:{cohort.pk}:{zone}:{start}:{today}:{generation}"
     past = cache.get(stem) if generation else None

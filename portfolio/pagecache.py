@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import secrets
 import threading
 from collections.abc import Callable
 from functools import lru_cache, wraps
@@ -30,11 +29,12 @@ from functools import lru_cache, wraps
 from django.conf import settings
 from django.core.cache import cache
 from django.core.signals import setting_changed
-from django.db import transaction
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.urls import Resolver404, resolve
 from django.utils.cache import patch_cache_control, patch_vary_headers
+
+from portfolio.cache import advance_generations, current_generation
 
 logger = logging.getLogger("nexus.cache")
 
@@ -56,32 +56,7 @@ def generation_key(username: str) -> str:
 def bump(*usernames: str) -> None:
     """Invalidate every cached response about these authors, once the change commits."""
     names = {name.lower() for name in usernames if name}
-
-    def apply() -> None:
-        for name in names:
-            key = generation_key(name)
-            try:
-                cache.incr(key)
-            except ValueError:
-                # Never existed, or evicted: start somewhere no old entry can be.
-                cache.set(key, _fresh_generation(), None)
-
-    if names:
-        transaction.on_commit(apply)
-
-
-def _fresh_generation() -> int:
-    return secrets.randbelow(2**40) + 1
-
-
-def _current_generation(username: str, seen: int) -> int:
-    """The generation to store a fresh render under. 0 means there was none: make one,
-    so an evicted counter can never bring old entries back."""
-    if seen:
-        return seen
-    key = generation_key(username)
-    cache.add(key, _fresh_generation(), None)
-    return int(cache.get(key) or 0)
+    advance_generations(*(generation_key(name) for name in sorted(names)))
 
 
 def cacheable(request: HttpRequest) -> bool:
@@ -183,7 +158,10 @@ class PublicPageCacheMiddleware:
             response["X-Cache"] = "hit"
             return response
         _count("misses")
-        request.nexus_page_cache = (stem, _current_generation(username, generation))
+        request.nexus_page_cache = (
+            stem,
+            generation or current_generation(generation_key(username)),
+        )
         response = self.get_response(request)
         store = getattr(response, "nexus_store", None)
         if store is None:
