@@ -1,8 +1,6 @@
 from __future__ import annotations
 
 import shutil
-import socket
-import subprocess
 import time
 
 import pytest
@@ -13,6 +11,7 @@ from conftest import make_page
 from portfolio import cache as resilient
 from portfolio import pagecache
 from portfolio.models import Page
+from portfolio.tests import stack
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -205,55 +204,21 @@ def test_hits_and_misses_are_counted_and_shown_to_staff(client, public, user_fac
 # Redis itself: a private server the tests start and stop ---------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_redis(port: int) -> subprocess.Popen:
-    process = subprocess.Popen(
-        [
-            "redis-server",
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    for _ in range(50):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-            return process
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError("redis-server did not start")
-
-
 @pytest.fixture
 def private_redis(settings, monkeypatch):
     if shutil.which("redis-server") is None:
         pytest.skip("redis-server is not installed here (CI installs it)")
-    port = free_port()
-    process = start_redis(port)
+    server = stack.RedisServer().start()
     monkeypatch.setattr(resilient.ResilientRedisCache, "RETRY_AFTER", 0.2)
     settings.CACHES = {
         "default": {
             "BACKEND": "portfolio.cache.ResilientRedisCache",
-            "LOCATION": f"redis://127.0.0.1:{port}/0",
+            "LOCATION": server.url,
             "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.3, "SOCKET_TIMEOUT": 0.3},
         }
     }
-    state = {"process": process, "port": port}
-    yield state
-    state["process"].terminate()
-    state["process"].wait(5)
+    yield server
+    server.stop()
     caches["default"].close()
 
 
@@ -262,12 +227,11 @@ def test_redis_stopped_pages_still_answer_and_redis_back_caching_resumes(
 ):
     assert client.get(public.get_absolute_url())["X-Cache"] == "miss"
     assert client.get(public.get_absolute_url())["X-Cache"] == "hit"
-    private_redis["process"].terminate()
-    private_redis["process"].wait(5)
+    private_redis.stop()
     down = client.get(public.get_absolute_url())
     assert down.status_code == 200 and down["X-Cache"] == "miss"
     assert "unreachable" in caplog.text
-    private_redis["process"] = start_redis(private_redis["port"])
+    private_redis.start()
     time.sleep(0.3)
     assert client.get(public.get_absolute_url())["X-Cache"] == "miss"
     assert client.get(public.get_absolute_url())["X-Cache"] == "hit"
