@@ -160,6 +160,7 @@ def make_page(author, cohort, *, title="My journey", visibility="mentors", secti
         author=author,
         cohort=cohort,
         title=title,
+        title_source=f"# {title}\n\n",
         slug=unique_page_slug(author, title),
         visibility=visibility,
         **extra,

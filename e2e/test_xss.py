@@ -189,7 +189,8 @@ def world():
     first.page = journal
     first.save_text(
         heading=first.heading,
-        body="\n\n".join(p.text for p in PAYLOADS),
+        # Closed at the end: a section may not leave a <details> open above the next.
+        body="\n\n".join(p.text for p in PAYLOADS) + "\n\n</details>",
         base_version=first.version,
         by=lena,
     )

@@ -8,7 +8,9 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.text import slugify
 
+from portfolio.limits import MAX_HEADING, MAX_IMPORT_FILE_BYTES, MAX_PAGE_BYTES, MAX_SECTION_BODY
 from portfolio.models import RESERVED_COHORT_SLUGS, Cohort, Role, User, Visibility
+from portfolio.readme import normalise, too_big
 
 
 class MultilineField(forms.CharField):
@@ -135,8 +137,9 @@ class InviteForm(forms.Form):
 
 # Journal pages --------------------------------------------------------------------------
 
-MAX_SECTION_BODY = 50_000
-MAX_IMPORT_BYTES = 200 * 1024
+# What an import may weigh before its metadata comment is set aside (summary and tags
+# fit in this much); the page limit itself is checked on what the learner wrote.
+_META_ALLOWANCE = 8 * 1024
 
 
 class NewPageForm(forms.Form):
@@ -163,7 +166,10 @@ class NewPageForm(forms.Form):
 
 
 class SectionForm(forms.Form):
-    heading = forms.CharField(max_length=200)
+    heading = forms.CharField(
+        max_length=MAX_HEADING,
+        help_text="Markdown works here too: `code`, **bold**, emoji.",
+    )
     body = MultilineField(
         required=False,
         max_length=MAX_SECTION_BODY,
@@ -173,15 +179,22 @@ class SectionForm(forms.Form):
     )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
+    def __init__(self, *args, lead: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if lead:
+            # The text before the first heading has no heading to edit.
+            del self.fields["heading"]
+
     def clean_heading(self) -> str:
         return " ".join(self.cleaned_data["heading"].split())
 
     def clean_body(self) -> str:
-        return self.cleaned_data["body"].replace("\r\n", "\n").strip("\n").rstrip()
+        # The blank lines around the text belong to the document's layout, kept apart.
+        return self.cleaned_data["body"].strip("\n").rstrip()
 
 
 class NewSectionForm(forms.Form):
-    heading = forms.CharField(max_length=200, label="New section heading")
+    heading = forms.CharField(max_length=MAX_HEADING, label="New section heading")
 
     def clean_heading(self) -> str:
         return " ".join(self.cleaned_data["heading"].split())
@@ -223,7 +236,7 @@ class ImportForm(forms.Form):
     file = forms.FileField(
         required=False,
         label="Markdown file",
-        help_text="A README.md or any .md file, up to 200 KB.",
+        help_text=f"A README.md or any .md file, up to {MAX_PAGE_BYTES // 1024} KB.",
         widget=forms.ClearableFileInput(attrs={"accept": ".md,.markdown,.txt,text/markdown"}),
     )
     text = forms.CharField(
@@ -241,18 +254,17 @@ class ImportForm(forms.Form):
         upload = self.cleaned_data.get("file")
         if upload is None:
             return None
-        if upload.size > MAX_IMPORT_BYTES:
-            raise forms.ValidationError(
-                "That file is %(size)s KB; the limit is 200 KB.",
-                params={"size": -(-upload.size // 1024)},  # rounded up: 200.1 KB is over
-            )
-        raw = upload.read()
-        return decode_markdown(raw)
+        if upload.size > MAX_IMPORT_FILE_BYTES:
+            raise forms.ValidationError(too_big(upload.size))
+        text = normalise(decode_markdown(upload.read()))
+        if len(text.encode()) > MAX_PAGE_BYTES + _META_ALLOWANCE:
+            raise forms.ValidationError(too_big(len(text.encode())))
+        return text
 
     def clean_text(self) -> str:
-        text = self.cleaned_data.get("text", "")
-        if len(text.encode()) > MAX_IMPORT_BYTES:
-            raise forms.ValidationError("That is more than 200 KB of text; the limit is 200 KB.")
+        text = normalise(self.cleaned_data.get("text", ""))
+        if len(text.encode()) > MAX_PAGE_BYTES + _META_ALLOWANCE:
+            raise forms.ValidationError(too_big(len(text.encode())))
         return text
 
     def clean(self) -> dict:
@@ -263,17 +275,39 @@ class ImportForm(forms.Form):
         return data
 
 
+def _utf16_without_bom(raw: bytes) -> str | None:
+    """UTF-16 text saved without a byte-order mark (some Windows editors do): mostly
+    ASCII, so every other byte is NUL, on the odd bytes (little-endian) or the even."""
+    if len(raw) < 2 or len(raw) % 2:
+        return None
+    sample = raw[:4096]
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    half = len(sample) // 2
+    for encoding, zeros in (("utf-16-le", odd), ("utf-16-be", even)):
+        if zeros >= half * 0.6:
+            try:
+                return raw.decode(encoding)
+            except UnicodeDecodeError:
+                return None
+    return None
+
+
 def decode_markdown(raw: bytes) -> str:
-    if b"\x00" in raw and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise forms.ValidationError("That file is not text. Choose a Markdown (.md) file.")
-    for encoding in ("utf-8-sig", "utf-16"):
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            text = raw.decode(encoding)
+            return raw.decode("utf-16")
         except UnicodeDecodeError:
-            continue
-        if encoding == "utf-16" and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-            break
-        return text
+            pass
+    elif b"\x00" in raw:
+        text = _utf16_without_bom(raw)
+        if text is not None and "\x00" not in text:
+            return text
+        raise forms.ValidationError("That file is not text. Choose a Markdown (.md) file.")
+    else:
+        try:
+            return raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            pass
     raise forms.ValidationError(
         "That file is not UTF-8 text. Save it as UTF-8 Markdown and try again."
     )

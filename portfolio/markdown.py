@@ -1,17 +1,31 @@
 """The one Markdown pipeline: markdown-it-py → Pygments → nh3.
 
-Used at save time only (sections, and later comments); read paths show the stored
-HTML. The same function renders the live preview, so what you preview is what you get.
+Used at save time only (pages and comments); read paths show the stored HTML. The
+same parser splits an imported README into sections (`portfolio.readme`) and renders a
+page as one document, so what the importer calls a heading is what the page shows.
+
+A page is rendered whole — reference definitions, footnotes and heading ids are the
+document's, as on GitHub — and the result is cut back into the parts the page stores:
+its head (everything up to the title), each section's heading and body, and the
+footnotes. `render_markdown` renders one standalone text (comments, previews).
 """
 
 from __future__ import annotations
 
+import bisect
+import html
 import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 import nh3
-from django.utils.text import slugify
 from markdown_it import MarkdownIt
+from markdown_it.rules_block import StateBlock
+from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
+from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 from pygments import highlight as pygments_highlight
 from pygments.formatters import HtmlFormatter
@@ -20,12 +34,18 @@ from pygments.token import STANDARD_TYPES
 from pygments.util import ClassNotFound
 
 HIGHLIGHT_PREFIX = "hl-"
+# Ids and fragment links that come from a document carry this prefix, so no text can
+# clobber an id of the site's own (GitHub prefixes "user-content-" for the same reason).
 ANCHOR_PREFIX = "md-"
+# Containers and block quotes nest at most this deep; deeper markers stay text.
+MAX_NESTING = 20
 _FORMATTER = HtmlFormatter(nowrap=True, classprefix=HIGHLIGHT_PREFIX)
 _HIGHLIGHT_CLASSES = {HIGHLIGHT_PREFIX + name for name in STANDARD_TYPES.values() if name}
 _LANGUAGE_CLASS = re.compile(r"^language-[A-Za-z0-9_+#.-]{1,40}$")
 # Task-list checkboxes are the only inputs Markdown may produce; any other is dropped.
 _NON_CHECKBOX_INPUT = re.compile(r'<input(?![^>]*\btype="checkbox")[^>]*>')
+# A document's own <h1> would be a second one on the page: it reads as an <h2>.
+_H1_TAG = re.compile(r"<(/?)h1\b")
 _MAX_HIGHLIGHT = 100_000
 
 
@@ -39,49 +59,175 @@ def _highlight(code: str, lang: str, _attrs: str) -> str:
     return pygments_highlight(code, lexer, _FORMATTER)
 
 
-def _anchor_ids(state) -> None:
-    """Give every heading an id (prefixed, so user text cannot clobber page ids)."""
-    seen: dict[str, int] = {}
+# Front matter ---------------------------------------------------------------------------
+
+
+def _front_matter(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """YAML front matter: `---` on the first line, closed by `---` or `...`. It is the
+    file's metadata, not its text: kept in the source, shown as nothing. An unclosed
+    `---` is an ordinary thematic break."""
+    if start != 0 or state.src[state.bMarks[0] : state.eMarks[0]].rstrip() != "---":
+        return False
+    line = 1
+    while line < end:
+        text = state.src[state.bMarks[line] : state.eMarks[line]].rstrip()
+        if text in {"---", "..."}:
+            break
+        line += 1
+    else:
+        return False
+    if silent:
+        return True
+    token = state.push("front_matter", "", 0)
+    token.block = True
+    token.map = [start, line + 1]
+    token.content = state.getLines(start + 1, line, 0, True)
+    state.line = line + 1
+    return True
+
+
+# Headings and links ---------------------------------------------------------------------
+
+
+def plain_text(inline: Token | None) -> str:
+    """The text a reader sees in an inline token (entities decoded, markup dropped)."""
+    if inline is None or not inline.children:
+        return ""
+    parts: list[str] = []
+    for child in inline.children:
+        if child.type in {"text", "text_special", "code_inline"}:
+            parts.append(child.content)
+        elif child.type in {"softbreak", "hardbreak"}:
+            parts.append(" ")
+    return " ".join("".join(parts).split())
+
+
+def github_slug(text: str) -> str:
+    """GitHub's heading id: lower case, letters, marks, digits, `-` and `_` kept,
+    spaces to hyphens, everything else (punctuation, emoji) dropped."""
+    kept = []
+    for char in text.lower():
+        if char == " ":
+            kept.append("-")
+        elif char in "-_" or unicodedata.category(char)[0] in "LMN":
+            kept.append(char)
+    return "".join(kept)
+
+
+def _unique(slug: str, seen: dict[str, int]) -> str:
+    """Number repeated slugs the way GitHub does: x, x-1, x-2…"""
+    original = slug
+    while slug in seen:
+        seen[original] += 1
+        slug = f"{original}-{seen[original]}"
+    seen[slug] = 0
+    return slug
+
+
+def _headings(state: StateCore) -> None:
+    seen: dict[str, int] = state.env.setdefault("slugs", {})
     tokens: list[Token] = state.tokens
     for index, token in enumerate(tokens):
-        if token.type != "heading_open":
-            continue
-        text = tokens[index + 1].content if index + 1 < len(tokens) else ""
-        base = slugify(text)[:60] or "heading"
-        seen[base] = seen.get(base, 0) + 1
-        suffix = "" if seen[base] == 1 else f"-{seen[base]}"
-        token.attrSet("id", f"{ANCHOR_PREFIX}{base}{suffix}")
-
-
-def _heading_close(self, tokens, index, options, env) -> str:
-    opening = tokens[index - 2]
-    anchor = opening.attrGet("id")
-    link = f'<a class="anchor" href="#{anchor}" aria-hidden="true">#</a>' if anchor else ""
-    return f"{link}</{tokens[index].tag}>\n"
-
-
-_md = (
-    MarkdownIt("commonmark", {"html": True, "linkify": True, "highlight": _highlight})
-    .enable(["table", "strikethrough", "linkify"])
-    .use(tasklists_plugin)
-)
-_md.core.ruler.push("nexus_anchors", _anchor_ids)
-
-
-def _align_classes(state) -> None:
-    """Table alignment as classes: the CSP allows no inline style attributes."""
-    for token in state.tokens:
-        if token.type in {"th_open", "td_open"}:
+        if token.type == "heading_open":
+            inline = tokens[index + 1] if index + 1 < len(tokens) else None
+            text = plain_text(inline)
+            token.meta = {**(token.meta or {}), "text": text, "level": int(token.tag[1])}
+            token.attrSet("id", ANCHOR_PREFIX + _unique(github_slug(text), seen))
+        elif token.type == "inline" and token.children:
+            for child in token.children:
+                if child.type == "link_open":
+                    href = child.attrGet("href")
+                    if isinstance(href, str) and href.startswith("#"):
+                        child.attrSet("href", f"#{ANCHOR_PREFIX}{href[1:]}")
+        elif token.type in {"th_open", "td_open"}:
+            # Table alignment as classes: the CSP allows no inline style attributes.
             style = token.attrs.pop("style", None)
             if isinstance(style, str) and style.startswith("text-align:"):
                 token.attrSet("class", "align-" + style.removeprefix("text-align:").strip())
 
 
-_md.core.ruler.push("nexus_align", _align_classes)
-_md.add_render_rule("heading_close", _heading_close)
+def _heading_open(self, tokens: Sequence[Token], index: int, options, env) -> str:
+    token = tokens[index]
+    tag = "h2" if token.tag == "h1" else token.tag
+    return f'<{tag} id="{html.escape(str(token.attrGet("id") or ""))}">'
 
+
+def _heading_close(self, tokens: Sequence[Token], index: int, options, env) -> str:
+    opening = tokens[index - 2]
+    anchor = html.escape(str(opening.attrGet("id") or ""))
+    text = html.escape((opening.meta or {}).get("text", ""))
+    tag = "h2" if tokens[index].tag == "h1" else tokens[index].tag
+    return f'<a class="anchor" href="#{anchor}" aria-label="Link to “{text}”">#</a></{tag}>\n'
+
+
+# Footnotes, with ids under the document prefix --------------------------------------------
+
+
+def _footnote_number(tokens: Sequence[Token], index: int) -> str:
+    return str(tokens[index].meta["id"] + 1)
+
+
+def _footnote_ref(self, tokens, index, options, env) -> str:
+    number = _footnote_number(tokens, index)
+    sub = tokens[index].meta.get("subId", 0)
+    ref_id = f"{ANCHOR_PREFIX}fnref-{number}" + (f"-{sub}" if sub > 0 else "")
+    return (
+        f'<sup class="footnote-ref"><a href="#{ANCHOR_PREFIX}fn-{number}" id="{ref_id}">'
+        f"{number}</a></sup>"
+    )
+
+
+def _footnote_block_open(self, tokens, index, options, env) -> str:
+    return "<ol>\n"
+
+
+def _footnote_block_close(self, tokens, index, options, env) -> str:
+    return "</ol>\n"
+
+
+def _footnote_open(self, tokens, index, options, env) -> str:
+    return f'<li id="{ANCHOR_PREFIX}fn-{_footnote_number(tokens, index)}">'
+
+
+def _footnote_close(self, tokens, index, options, env) -> str:
+    return "</li>\n"
+
+
+def _footnote_anchor(self, tokens, index, options, env) -> str:
+    number = _footnote_number(tokens, index)
+    sub = tokens[index].meta.get("subId", 0)
+    ref_id = f"{ANCHOR_PREFIX}fnref-{number}" + (f"-{sub}" if sub > 0 else "")
+    return f' <a class="footnote-backref" href="#{ref_id}" aria-label="Back to the text">↩</a>'
+
+
+_md = (
+    MarkdownIt(
+        "commonmark",
+        {"html": True, "linkify": True, "highlight": _highlight, "maxNesting": MAX_NESTING},
+    )
+    .enable(["table", "strikethrough", "linkify"])
+    .use(tasklists_plugin, label=True)
+    .use(footnote_plugin, inline=False)
+)
+_md.block.ruler.before(
+    "table", "front_matter", _front_matter, {"alt": ["paragraph", "reference", "blockquote"]}
+)
+_md.core.ruler.push("nexus_headings", _headings)
+_md.add_render_rule("front_matter", lambda self, tokens, index, options, env: "")
+_md.add_render_rule("heading_open", _heading_open)
+_md.add_render_rule("heading_close", _heading_close)
+_md.add_render_rule("footnote_ref", _footnote_ref)
+_md.add_render_rule("footnote_block_open", _footnote_block_open)
+_md.add_render_rule("footnote_block_close", _footnote_block_close)
+_md.add_render_rule("footnote_open", _footnote_open)
+_md.add_render_rule("footnote_close", _footnote_close)
+_md.add_render_rule("footnote_anchor", _footnote_anchor)
+
+
+# Sanitising -----------------------------------------------------------------------------
 
 _ALIGN_CLASSES = {"align-left", "align-center", "align-right"}
+_A_CLASSES = {"anchor", "footnote-backref"}
 
 
 def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
@@ -91,7 +237,9 @@ def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
         elif tag == "code":
             kept = [c for c in value.split() if _LANGUAGE_CLASS.match(c)]
         elif tag == "a":
-            kept = [c for c in value.split() if c == "anchor"]
+            kept = [c for c in value.split() if c in _A_CLASSES]
+        elif tag == "sup":
+            kept = [c for c in value.split() if c == "footnote-ref"]
         elif tag in {"td", "th"}:
             kept = [c for c in value.split() if c in _ALIGN_CLASSES]
         else:
@@ -107,78 +255,203 @@ def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
 
 
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "div", "dl",
+    "dt", "em", "hr", "i", "img", "input", "ins", "kbd", "label", "li", "mark", "ol", "p",
+    "pre", "s", "samp", "small", "span", "strong", "sub", "summary", "sup", "table",
+    "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul", *_HEADINGS,
+}  # fmt: skip
+_ATTRIBUTES = {
+    "a": {"href", "title", "class", "aria-label", "id"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "code": {"class"},
+    "span": {"class"},
+    "sup": {"class"},
+    "ul": {"class"},
+    "li": {"class", "id"},
+    "ol": {"start"},
+    "input": {"type", "checked", "disabled", "class"},
+    "details": {"open"},
+    "td": {"class", "colspan", "rowspan"},
+    "th": {"class", "colspan", "rowspan", "scope"},
+    "abbr": {"title"},
+    **{heading: {"id"} for heading in _HEADINGS},
+}
 _CLEANER = nh3.Cleaner(
-    tags={
-        "a",
-        "abbr",
-        "b",
-        "blockquote",
-        "br",
-        "code",
-        "dd",
-        "del",
-        "details",
-        "div",
-        "dl",
-        "dt",
-        "em",
-        "hr",
-        "i",
-        "img",
-        "input",
-        "ins",
-        "kbd",
-        "li",
-        "mark",
-        "ol",
-        "p",
-        "pre",
-        "s",
-        "samp",
-        "small",
-        "span",
-        "strong",
-        "sub",
-        "summary",
-        "sup",
-        "table",
-        "tbody",
-        "td",
-        "tfoot",
-        "th",
-        "thead",
-        "tr",
-        "u",
-        "ul",
-        *_HEADINGS,
-    },  # fmt: skip
+    tags=_TAGS,
     clean_content_tags={"script", "style"},
-    attributes={
-        "a": {"href", "title", "class", "aria-hidden"},
-        "img": {"src", "alt", "title", "width", "height"},
-        "code": {"class"},
-        "span": {"class"},
-        "ul": {"class"},
-        "li": {"class"},
-        "ol": {"start"},
-        "input": {"type", "checked", "disabled", "class"},
-        "details": {"open"},
-        "td": {"class", "colspan", "rowspan"},
-        "th": {"class", "colspan", "rowspan", "scope"},
-        "abbr": {"title"},
-        **{heading: {"id"} for heading in _HEADINGS},
-    },
+    attributes=_ATTRIBUTES,
     attribute_filter=_attribute_filter,
     url_schemes={"http", "https", "mailto"},
     link_rel="nofollow noopener ugc",
     strip_comments=True,
     set_tag_attribute_values={"input": {"disabled": "disabled"}},
 )
+# What may appear inside a heading: inline markup only.
+_INLINE_CLEANER = nh3.Cleaner(
+    tags={
+        "a",
+        "abbr",
+        "b",
+        "code",
+        "del",
+        "em",
+        "i",
+        "img",
+        "kbd",
+        "mark",
+        "s",
+        "small",
+        "span",
+        "strong",
+        "sub",
+        "sup",
+        "u",
+    },  # fmt: skip
+    clean_content_tags={"script", "style"},
+    attributes={key: value for key, value in _ATTRIBUTES.items() if key in {"a", "img", "span"}},
+    attribute_filter=_attribute_filter,
+    url_schemes={"http", "https", "mailto"},
+    link_rel="nofollow noopener ugc",
+    strip_comments=True,
+)
 
 
-def render_markdown(text: str) -> str:
-    """Markdown to safe HTML: CommonMark, tables, strikethrough, task lists, autolinks,
-    server-side highlighting, heading anchors, then the nh3 allowlist."""
+def clean(rendered: str) -> str:
+    return _H1_TAG.sub(r"<\1h2", _NON_CHECKBOX_INPUT.sub("", _CLEANER.clean(rendered)))
+
+
+def render_markdown(text: str, *, references: dict | None = None) -> str:
+    """Markdown to safe HTML: CommonMark, tables, strikethrough, task lists, footnotes,
+    autolinks, server-side highlighting, heading anchors, then the nh3 allowlist.
+    `references` are link definitions from elsewhere in the document (a preview)."""
     if not text.strip():
         return ""
-    return _NON_CHECKBOX_INPUT.sub("", _CLEANER.clean(_md.render(text)))
+    env: dict[str, Any] = {"references": dict(references)} if references else {}
+    return clean(_md.render(text, env))
+
+
+# Whole documents ------------------------------------------------------------------------
+
+
+@dataclass
+class Block:
+    """One top-level block of a document: tokens[start:stop], lines [line, end_line)."""
+
+    start: int
+    stop: int
+    line: int
+    end_line: int
+
+    def opening(self, doc: Document) -> Token:
+        return doc.tokens[self.start]
+
+
+@dataclass
+class Document:
+    text: str
+    tokens: list[Token]
+    env: dict[str, Any]
+    blocks: list[Block]
+    # Where the footnotes gathered at the end begin (len(tokens) when there are none).
+    footnotes_start: int
+    line_count: int
+
+
+def parse_document(text: str) -> Document:
+    env: dict[str, Any] = {}
+    tokens = _md.parse(text, env)
+    footnotes_start = len(tokens)
+    blocks: list[Block] = []
+    for index, token in enumerate(tokens):
+        if token.type == "footnote_block_open":
+            footnotes_start = index
+            break
+        if token.level == 0 and token.nesting >= 0 and token.map:
+            if blocks:
+                blocks[-1].stop = index
+            blocks.append(Block(index, index + 1, token.map[0], token.map[1]))
+        elif blocks:
+            blocks[-1].stop = index + 1
+    if blocks:
+        blocks[-1].stop = footnotes_start
+    return Document(text, tokens, env, blocks, footnotes_start, text.count("\n") + 1)
+
+
+@dataclass
+class Heading:
+    level: int
+    text: str
+    html: str
+    anchor: str
+
+
+@dataclass
+class RenderedPart:
+    html: str = ""
+    heading: Heading | None = None
+
+
+@dataclass
+class RenderedDocument:
+    parts: list[RenderedPart] = field(default_factory=list)
+    footnotes_html: str = ""
+    references: dict[str, Any] = field(default_factory=dict)
+
+
+def heading_of(doc: Document, block: Block) -> Heading | None:
+    opening = block.opening(doc)
+    if opening.type != "heading_open":
+        return None
+    inline = doc.tokens[block.start + 1]
+    inner = _md.renderer.renderInline(inline.children or [], _md.options, doc.env)
+    return Heading(
+        level=int(opening.tag[1]),
+        text=(opening.meta or {}).get("text", ""),
+        html=_INLINE_CLEANER.clean(inner).strip(),
+        anchor=str(opening.attrGet("id") or ""),
+    )
+
+
+def _without_first_h1(rendered: str) -> str:
+    """The head's HTML minus the title's own <h1> element (the page shows the title)."""
+    lowered = rendered.lower()
+    start = lowered.find("<h1")
+    end = lowered.find("</h1>", start)
+    if start == -1 or end == -1:
+        return rendered
+    return rendered[:start] + rendered[end + len("</h1>") :]
+
+
+def render_parts(
+    doc: Document, starts: list[int], *, headed: list[bool], title_line: int | None = None
+) -> RenderedDocument:
+    """Render a parsed document cut at the given first lines (ascending, starts[0] == 0).
+
+    A headed part whose first block is a heading gets it apart (`heading`); the rest is
+    its `html`. The block at `title_line` is the page's title, which the page shows
+    itself: a Markdown heading there is left out, an HTML block loses its <h1>."""
+    buckets: list[list[Block]] = [[] for _ in starts]
+    for block in doc.blocks:
+        buckets[max(0, bisect.bisect_right(starts, block.line) - 1)].append(block)
+    result = RenderedDocument(references=dict(doc.env.get("references", {})))
+    render = _md.renderer.render
+    for number, blocks in enumerate(buckets):
+        part = RenderedPart()
+        if blocks and headed[number] and blocks[0].line == starts[number]:
+            part.heading = heading_of(doc, blocks[0])
+            if part.heading is not None:
+                blocks = blocks[1:]
+        pieces = []
+        for block in blocks:
+            is_title = block.line == title_line
+            if is_title and block.opening(doc).type == "heading_open":
+                continue
+            piece = render(doc.tokens[block.start : block.stop], _md.options, doc.env)
+            pieces.append(_without_first_h1(piece) if is_title else piece)
+        part.html = clean("".join(pieces)) if pieces else ""
+        result.parts.append(part)
+    if doc.footnotes_start < len(doc.tokens):
+        footnotes = doc.tokens[doc.footnotes_start :]
+        result.footnotes_html = clean(render(footnotes, _md.options, doc.env))
+    return result

@@ -13,6 +13,19 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
+from portfolio.limits import MAX_PAGE_BYTES, MAX_SECTION_BODY, MAX_SECTIONS
+from portfolio.readme import (
+    heading_markdown,
+    open_ends,
+    page_bytes,
+    rebuild_heading,
+    render_page,
+    retitle,
+    sealed,
+    sealed_head,
+    too_big,
+)
+
 # Handles live at /@<username>/, so they stay URL-safe, and words that name (or may
 # one day name) a part of the site are refused to avoid confusing look-alike pages.
 RESERVED_USERNAMES = frozenset(
@@ -426,14 +439,28 @@ class PageQuerySet(models.QuerySet):
         )
 
 
-# How many sections a page holds: an import, a new section and a restore all stop here.
-MAX_SECTIONS = 100
+# Sections whose rendered fields a page render may change.
+RENDERED_FIELDS = ["heading", "heading_html", "heading_id", "body_html"]
+# What Page.locked() reads afresh under the lock.
+_LOCKED_FIELDS = [
+    "title", "title_source", "head_html", "footnotes_html", "references", "summary",
+    "version", "content_version", "updated_at",
+]  # fmt: skip
 
 
 class Page(models.Model):
     cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="pages")
     author = models.ForeignKey(User, on_delete=models.CASCADE, related_name="pages")
     title = models.CharField(max_length=200)
+    # The document up to and including its title heading, as written (front matter,
+    # badges, `# Title` or `<h1>`, the blank lines after); empty when it has none.
+    title_source = models.TextField(blank=True, default="")
+    # What the head shows besides the title (badges, a logo), rendered at save.
+    head_html = models.TextField(blank=True, default="", editable=False)
+    # The document's footnotes, gathered at its end as on GitHub.
+    footnotes_html = models.TextField(blank=True, default="", editable=False)
+    # The document's link reference definitions, so a section's preview resolves them.
+    references = models.JSONField(blank=True, default=dict, editable=False)
     slug = models.SlugField(max_length=80)
     summary = models.TextField(max_length=600, blank=True)
     tags = models.ManyToManyField(Tag, blank=True, related_name="pages")
@@ -542,42 +569,154 @@ class Page(models.Model):
             + SearchVector(gathered("body"), weight="C", config="english")
         )
 
-    def next_position(self) -> int:
-        last = self.sections.aggregate(models.Max("position"))["position__max"]
-        return 0 if last is None else last + 1
+    # The page as one document ------------------------------------------------------
+
+    def markdown(self, sections: list[Section] | None = None) -> str:
+        """The page's Markdown as the author wrote it (no metadata comment)."""
+        sections = list(self.sections.all()) if sections is None else sections
+        return self.title_source + "".join(section.source for section in sections)
+
+    def render(self, sections: list[Section]) -> list[Section]:
+        """Render the page as one document (references, footnotes and heading ids are
+        the whole page's) into the page's and the sections' stored HTML. Returns the
+        sections whose stored HTML changed; the page's own fields are saved here."""
+        rendered = render_page(
+            self.title_source, [(s.heading_source, s.rest_source) for s in sections]
+        )
+        head, *parts = rendered.parts
+        page_fields = {
+            "head_html": head.html,
+            "footnotes_html": rendered.footnotes_html,
+            "references": rendered.references,
+        }
+        if any(getattr(self, name) != value for name, value in page_fields.items()):
+            for name, value in page_fields.items():
+                setattr(self, name, value)
+            Page.objects.filter(pk=self.pk).update(**page_fields)
+        changed = []
+        for section, part in zip(sections, parts, strict=True):
+            if part.heading is not None:
+                values = {
+                    "heading": part.heading.text[:200],
+                    "heading_html": part.heading.html,
+                    "heading_id": part.heading.anchor,
+                }
+            elif section.heading_source:
+                # Swallowed by a block left open above it: keep what it had.
+                values = {}
+            else:
+                values = {"heading": "", "heading_html": "", "heading_id": ""}
+            values["body_html"] = part.html
+            if any(getattr(section, name) != value for name, value in values.items()):
+                for name, value in values.items():
+                    setattr(section, name, value)
+                changed.append(section)
+        return changed
+
+    def rerender(self, sections: list[Section], *, saved: Section | None = None) -> None:
+        """Render and store; `saved` is saved by the caller with all its fields."""
+        self.save_sections([s for s in self.render(sections) if s is not saved])
+
+    def check_size(self, sections: list[Section]) -> None:
+        size = page_bytes(self.title_source, [section.source for section in sections])
+        if size > MAX_PAGE_BYTES:
+            raise ValidationError(too_big(size))
+
+    def locked(self) -> list[Section]:
+        """Lock this page's row for the transaction, bring its text fields up to date,
+        and return its sections in order: every change to a page's text goes through
+        here, so two changes cannot interleave."""
+        fresh = Page.objects.select_for_update().get(pk=self.pk)
+        for name in _LOCKED_FIELDS:
+            setattr(self, name, getattr(fresh, name))
+        return list(Section.objects.filter(page=self).order_by("position", "id"))
 
     def save_meta(self, *, title: str, summary: str, base_version: int) -> bool:
         """Save title and summary unless someone saved since base_version.
 
         Returns whether anything changed; raises StaleVersion on a conflict."""
         with transaction.atomic():
-            current = Page.objects.select_for_update().get(pk=self.pk)
-            if current.version != base_version:
+            sections = self.locked()
+            if self.version != base_version:
                 raise StaleVersion
-            if (current.title, current.summary) == (title, summary):
+            if (self.title, self.summary) == (title, summary):
                 return False
+            if title != self.title:
+                try:
+                    head = retitle(self.title_source, title)
+                except ValueError as error:
+                    raise ValidationError(str(error)) from error
+                if head is not None:
+                    self.title_source = head
             self.title, self.summary = title, summary
-            self.version = current.version + 1
-            self.save(update_fields=["title", "summary", "version"])
+            self.version += 1
+            self.save(update_fields=["title", "title_source", "summary", "version"])
+            self.rerender(sections)
             self.touch()
         return True
 
-    def check_room(self) -> None:
+    def check_room(self, count: int | None = None) -> None:
         """Refuse one section more than a page holds."""
-        if self.sections.count() >= MAX_SECTIONS:
+        if (self.sections.count() if count is None else count) >= MAX_SECTIONS:
             raise ValidationError(f"A page holds up to {MAX_SECTIONS} sections.")
 
     def add_section(self, *, heading: str, body: str = "", prompt: str = "", by: User) -> Section:
         with transaction.atomic():
-            self.check_room()
+            page = self
+            sections = self.locked()
+            page.check_room(len(sections))
+            try:
+                heading_source = rebuild_heading("", heading, level=2)
+            except ValueError as error:
+                raise ValidationError(str(error)) from error
             section = Section(
-                page=self, heading=heading, body=body, prompt=prompt, position=self.next_position()
+                page=page,
+                heading_source=heading_source,
+                spacing_before="\n",
+                body=body,
+                prompt=prompt,
+                position=sections[-1].position + 1 if sections else 0,
             )
-            section.render()
+            section.seal(last=True)
+            resealed = page.reseal(sections, [*sections, section])
+            page.check_size([*sections, section])
+            rendered = page.render([*sections, section])
             section.save()
+            page.save_sections(resealed, rendered)
             section.record(RevisionKind.CREATED, by=by)
-            self.touch()
+            page.touch()
+        section.page = self
         return section
+
+    def reseal(self, before: list[Section], after: list[Section]) -> list[Section]:
+        """Seal every part of the page that is followed by something new, so the
+        seams of a changed order still read as the same headings. Returns the sections
+        it changed (the head is sealed in place)."""
+
+        def followers(order: list[Section]) -> dict[int, int]:
+            return {id(part): id(order[n + 1]) for n, part in enumerate(order[:-1])}
+
+        old, new = followers(before), followers(after)
+        changed = []
+        for section in after[:-1]:
+            if old.get(id(section)) != new[id(section)] and section.seal(last=False):
+                changed.append(section)
+        first_before = before[0] if before else None
+        if after and after[0] is not first_before and self.title_source:
+            sealed = sealed_head(self.title_source)
+            if sealed != self.title_source:
+                self.title_source = sealed
+                Page.objects.filter(pk=self.pk).update(title_source=sealed)
+        return changed
+
+    def save_sections(self, *groups: list[Section]) -> None:
+        """Save what renders and reseals changed in sections already stored."""
+        changed = {id(s): s for group in groups for s in group if s.pk is not None}
+        if changed:
+            Section.objects.bulk_update(
+                list(changed.values()),
+                [*RENDERED_FIELDS, "heading_source", "spacing_before", "spacing_after"],
+            )
 
     def submit(self) -> bool:
         """Ask for a review. A private page is raised to mentors so they can read it;
@@ -602,18 +741,31 @@ class Page(models.Model):
         Claim.objects.filter(page=self).delete()
 
     def move_section(self, section: Section, direction: str) -> bool:
-        """Swap a section with its neighbour above ("up") or below ("down")."""
+        """Swap a section with its neighbour above ("up") or below ("down"). The text
+        before the first heading stays first: nothing moves above it, and it does not
+        move (it has no heading to be found by elsewhere)."""
         with transaction.atomic():
-            ordered = list(self.sections.select_for_update().order_by("position", "id"))
+            page = self
+            ordered = self.locked()
             index = next(i for i, s in enumerate(ordered) if s.pk == section.pk)
             other = index - 1 if direction == "up" else index + 1
             if not 0 <= other < len(ordered):
                 return False
+            if not ordered[index].heading_source or not ordered[other].heading_source:
+                return False
+            before = list(ordered)
             ordered[index], ordered[other] = ordered[other], ordered[index]
-            for position, item in enumerate(ordered):
-                if item.position != position:
-                    Section.objects.filter(pk=item.pk).update(position=position)
-            self.touch()
+            positions = sorted(s.position for s in ordered)
+            for position, item in zip(positions, ordered, strict=True):
+                item.position = position
+            page.reseal(before, ordered)
+            page.render(ordered)
+            Section.objects.bulk_update(
+                ordered,
+                ["position", *RENDERED_FIELDS, "heading_source", "spacing_before",
+                 "spacing_after"],
+            )  # fmt: skip
+            page.touch()
         return True
 
 
@@ -625,8 +777,18 @@ class Section(models.Model):
     page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="sections")
     # Stable identity across delete and restore, so history stays one story.
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    heading = models.CharField(max_length=200)
+    # The heading as readers see it, plain text ("" for the text before the first
+    # heading); `heading_source` is what the author wrote, verbatim.
+    heading = models.CharField(max_length=200, blank=True)
+    heading_source = models.TextField(blank=True, default="")
+    heading_html = models.TextField(blank=True, default="", editable=False)
+    # The heading's id in the page (GitHub's slug, prefixed), so #fragment links work.
+    heading_id = models.CharField(max_length=400, blank=True, default="", editable=False)
+    # The section's source is heading_source + spacing_before + body + spacing_after:
+    # the editor shows the body; the blank lines around it keep the document's layout.
+    spacing_before = models.TextField(blank=True, default="")
     body = models.TextField(blank=True)
+    spacing_after = models.TextField(blank=True, default="")
     body_html = models.TextField(blank=True, editable=False)
     prompt = models.CharField(max_length=300, blank=True)
     position = models.PositiveIntegerField(default=0)
@@ -638,16 +800,53 @@ class Section(models.Model):
         indexes = [models.Index(fields=["page", "position"], name="section_page_position")]
 
     def __str__(self) -> str:
-        return self.heading
+        return self.label
 
     @property
     def anchor(self) -> str:
         return f"section-{self.uid.hex[:12]}"
 
-    def render(self) -> None:
-        from portfolio.markdown import render_markdown
+    @property
+    def label(self) -> str:
+        """The heading, or a name for a section that has none."""
+        if self.heading:
+            return self.heading
+        return "Untitled section" if self.heading_source else "Introduction"
 
-        self.body_html = render_markdown(self.body)
+    @property
+    def heading_dom_id(self) -> str:
+        return self.heading_id or f"{self.anchor}-h"
+
+    @property
+    def is_lead(self) -> bool:
+        """The text before the first heading: a section without a heading."""
+        return not self.heading_source
+
+    @property
+    def heading_markdown(self) -> str:
+        return heading_markdown(self.heading_source)
+
+    @property
+    def rest_source(self) -> str:
+        return self.spacing_before + self.body + self.spacing_after
+
+    @property
+    def source(self) -> str:
+        return self.heading_source + self.rest_source
+
+    def seal(self, *, last: bool) -> bool:
+        """Make this section safe to be followed by another heading (unless it is the
+        last): its heading ends its line, and a blank line ends its text. Returns
+        whether anything changed."""
+        old = (self.heading_source, self.spacing_before, self.spacing_after)
+        if self.heading_source and not self.heading_source.endswith("\n"):
+            self.heading_source += "\n"
+        if not last:
+            if self.body:
+                self.spacing_after = sealed(self.spacing_after)
+            elif self.source and not self.source.endswith("\n"):
+                self.spacing_after += "\n"
+        return old != (self.heading_source, self.spacing_before, self.spacing_after)
 
     def record(self, kind: str, *, by: User | None) -> Revision:
         return Revision.objects.create(
@@ -656,36 +855,103 @@ class Section(models.Model):
             section_uid=self.uid,
             kind=kind,
             heading=self.heading,
+            heading_source=self.heading_source,
             body=self.body,
             section_version=self.version,
+            position=self.position,
             author=by,
         )
 
     def save_text(self, *, heading: str, body: str, base_version: int, by: User) -> bool:
-        """Save a new heading and body unless someone saved since base_version.
+        """Save a new heading (its Markdown; ignored for the text before the first
+        heading) and body unless someone saved since base_version.
 
         Every real change writes a Revision. Returns whether anything changed; raises
-        StaleVersion when the section moved on (another tab, another device)."""
+        StaleVersion when the section moved on (another tab, another device), and
+        ValidationError when the page would not hold it."""
+        return self._replace(
+            heading_source=None, heading=heading, body=body, base_version=base_version,
+            by=by, kind=RevisionKind.EDITED,
+        )  # fmt: skip
+
+    def _replace(
+        self,
+        *,
+        heading_source: str | None,
+        heading: str,
+        body: str,
+        base_version: int | None,
+        by: User,
+        kind: str,
+    ) -> bool:
         with transaction.atomic():
-            current = Section.objects.select_for_update().get(pk=self.pk)
-            if current.version != base_version:
+            page = self.page
+            sections = page.locked()
+            index = next(i for i, s in enumerate(sections) if s.pk == self.pk)
+            current = sections[index]
+            if base_version is not None and current.version != base_version:
                 raise StaleVersion
-            if (current.heading, current.body) == (heading, body):
+            if heading_source is None:
+                heading_source = current.heading_source
+                if current.heading_source and heading != current.heading_markdown:
+                    try:
+                        heading_source = rebuild_heading(current.heading_source, heading, level=2)
+                    except ValueError as error:
+                        raise ValidationError(str(error)) from error
+            if (current.heading_source, current.body) == (heading_source, body):
                 return False
-            self.heading, self.body = heading, body
+            if len(body) > MAX_SECTION_BODY:
+                raise ValidationError(
+                    f"A section holds up to {MAX_SECTION_BODY:,} characters; this has "
+                    f"{len(body):,}."
+                )
+            last = index == len(sections) - 1
+            new_problems = set(open_ends(body)) - set(open_ends(current.body))
+            if new_problems and not last:
+                raise ValidationError(
+                    "This text leaves "
+                    + " and ".join(sorted(new_problems))
+                    + ", which would swallow the sections after it. Close it and save again."
+                )
+            self.page = page
+            self.heading_source, self.body = heading_source, body
+            self.spacing_before, self.spacing_after = current.spacing_before, current.spacing_after
+            if body and not last:
+                self.spacing_after = sealed(self.spacing_after)
+            if (
+                body
+                and self.is_lead
+                and not self.spacing_before
+                and page.title_source
+                and not page.title_source.endswith("\n\n")
+            ):
+                self.spacing_before = "\n"
+            self.seal(last=last)
             self.version = current.version + 1
-            self.render()
-            self.save(update_fields=["heading", "body", "body_html", "version", "updated_at"])
-            self.record(RevisionKind.EDITED, by=by)
-            self.page.touch()
+            sections[index] = self
+            page.check_size(sections)
+            page.rerender(sections, saved=self)
+            self.save(
+                update_fields=[
+                    "heading", "heading_source", "heading_html", "heading_id",
+                    "spacing_before", "body", "spacing_after", "body_html", "version",
+                    "updated_at",
+                ]
+            )  # fmt: skip
+            self.record(kind, by=by)
+            page.touch()
         return True
 
     def remove(self, *, by: User) -> Revision:
         """Delete the section; its text stays in history and can be restored."""
         with transaction.atomic():
-            revision = self.record(RevisionKind.DELETED, by=by)
             page = self.page
+            sections = page.locked()
+            revision = self.record(RevisionKind.DELETED, by=by)
+            remaining = [s for s in sections if s.pk != self.pk]
+            resealed = page.reseal(sections, remaining)
             self.delete()
+            page.save_sections(resealed, page.render(remaining))
             page.touch()
         return revision
 
@@ -706,9 +972,12 @@ class Revision(models.Model):
     )
     section_uid = models.UUIDField(db_index=True)
     kind = models.CharField(max_length=10, choices=RevisionKind.choices)
-    heading = models.CharField(max_length=200)
+    heading = models.CharField(max_length=200, blank=True)
+    heading_source = models.TextField(blank=True, default="")
     body = models.TextField(blank=True)
     section_version = models.PositiveIntegerField()
+    # Where the section stood, so the page can be shown as it was.
+    position = models.PositiveIntegerField(default=0)
     author = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -721,25 +990,60 @@ class Revision(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} “{self.heading}”"
+        return f"{self.get_kind_display()} “{self.label}”"
+
+    @property
+    def label(self) -> str:
+        if self.heading:
+            return self.heading
+        return "Untitled section" if self.heading_source else "Introduction"
 
     def restore(self, *, by: User) -> Section:
-        """Bring a deleted section back, at the end of the page, with its history."""
-        with transaction.atomic():
-            page = Page.objects.select_for_update().get(pk=self.page_id)
-            if Section.objects.filter(uid=self.section_uid).exists():
+        """Bring the section back to this revision's text: in place when it is on the
+        page, and, when it was deleted, back onto the page with its history (at the
+        end; the text before the first heading goes back to the top). Restoring is a
+        revision of its own."""
+        live = Section.objects.filter(uid=self.section_uid).first()
+        if live is not None:
+            if self.kind == RevisionKind.DELETED:
                 raise ValidationError("That section is on the page already.")
-            page.check_room()
+            live._replace(
+                heading_source=self.heading_source, heading="", body=self.body,
+                base_version=None, by=by, kind=RevisionKind.RESTORED,
+            )  # fmt: skip
+            return live
+        with transaction.atomic():
+            page = self.page
+            sections = page.locked()
+            page.check_room(len(sections))
             section = Section(
                 page=page,
                 uid=self.section_uid,
-                heading=self.heading,
+                heading_source=self.heading_source,
+                spacing_before="\n" if self.heading_source else "",
                 body=self.body,
-                position=page.next_position(),
                 version=self.section_version + 1,
             )
-            section.render()
+            if section.is_lead:
+                if sections and sections[0].is_lead:
+                    raise ValidationError(
+                        "The page has text before its first heading already; copy this "
+                        "text into it instead."
+                    )
+                Section.objects.filter(page=page).update(position=models.F("position") + 1)
+                for item in sections:
+                    item.position += 1
+                section.position = 0
+                order = [section, *sections]
+            else:
+                section.position = sections[-1].position + 1 if sections else 0
+                order = [*sections, section]
+            section.seal(last=order[-1] is section)
+            resealed = page.reseal(sections, order)
+            page.check_size(order)
+            rendered = page.render(order)
             section.save()
+            page.save_sections(resealed, rendered)
             Revision.objects.filter(section_uid=self.section_uid).update(section=section)
             section.record(RevisionKind.RESTORED, by=by)
             page.touch()

@@ -16,6 +16,7 @@ from portfolio.models import (
     Page,
     Review,
     Revision,
+    RevisionKind,
     Role,
     Section,
     Status,
@@ -24,7 +25,13 @@ from portfolio.models import (
     Verdict,
 )
 from portfolio.notifications import notify
-from portfolio.readme import ParsedPage, export_markdown
+from portfolio.readme import (
+    ParsedPage,
+    ParsedSection,
+    escape_markdown,
+    export_markdown,
+    rebuild_heading,
+)
 
 # The "Project Nexus" journal: the sections of the program's sample README, each with
 # a one-line prompt of what to write.
@@ -70,14 +77,80 @@ def unique_page_slug(author: User, title: str) -> str:
 
 
 def page_create(*, cohort: Cohort, author: User, title: str, from_template: bool) -> Page:
+    sections = (
+        [
+            ParsedSection(heading_source=f"## {heading}\n", before="\n", body="", after="")
+            for heading, _prompt in PROJECT_NEXUS_TEMPLATE
+        ]
+        if from_template
+        else []
+    )
+    prompts = [prompt for _heading, prompt in PROJECT_NEXUS_TEMPLATE] if from_template else []
+    try:
+        head = rebuild_heading("", escape_markdown(title), level=1) + "\n"
+    except ValueError:
+        head = ""  # a title no heading can say travels in the export's metadata
     with transaction.atomic():
         page = Page.objects.create(
-            cohort=cohort, author=author, title=title, slug=unique_page_slug(author, title)
+            cohort=cohort,
+            author=author,
+            title=title,
+            title_source=head,
+            slug=unique_page_slug(author, title),
         )
-        if from_template:
-            for heading, prompt in PROJECT_NEXUS_TEMPLATE:
-                page.add_section(heading=heading, prompt=prompt, by=author)
+        page_fill(page=page, sections=sections, prompts=prompts, by=author)
     return page
+
+
+def page_fill(
+    *,
+    page: Page,
+    sections: list[ParsedSection],
+    by: User,
+    prompts: list[str] = (),
+    rendered: bool = False,
+) -> list[Section]:
+    """Give a new page its sections in a fixed number of queries: one render of the
+    whole document (unless the parts come `rendered` from an import), the sections and
+    their first revisions in bulk."""
+    rows = [
+        Section(
+            page=page,
+            heading_source=part.heading_source,
+            spacing_before=part.before,
+            body=part.body,
+            spacing_after=part.after,
+            heading=part.heading,
+            heading_html=part.heading_html,
+            heading_id=part.heading_id,
+            body_html=part.body_html,
+            prompt=prompt,
+            position=position,
+        )
+        for position, (part, prompt) in enumerate(
+            zip(sections, [*prompts, *[""] * (len(sections) - len(prompts))], strict=True)
+        )
+    ]
+    if not rendered:
+        page.render(rows)
+    Section.objects.bulk_create(rows)
+    Revision.objects.bulk_create(
+        Revision(
+            page=page,
+            section=row,
+            section_uid=row.uid,
+            kind=RevisionKind.CREATED,
+            heading=row.heading,
+            heading_source=row.heading_source,
+            body=row.body,
+            section_version=row.version,
+            position=row.position,
+            author=by,
+        )
+        for row in rows
+    )
+    page.touch()
+    return rows
 
 
 def tag_get_or_create(name: str) -> Tag:
@@ -98,11 +171,14 @@ def page_import(*, cohort: Cohort, author: User, parsed: ParsedPage) -> Page:
             cohort=cohort,
             author=author,
             title=parsed.title,
+            title_source=parsed.title_source,
+            head_html=parsed.head_html,
+            footnotes_html=parsed.footnotes_html,
+            references=parsed.references,
             summary=parsed.summary,
             slug=unique_page_slug(author, parsed.title),
         )
-        for heading, body in parsed.sections:
-            page.add_section(heading=heading, body=body, by=author)
+        page_fill(page=page, sections=parsed.sections, by=author, rendered=True)
         if parsed.tags:
             page.tags.set([tag_get_or_create(name) for name in parsed.tags])
     return page
@@ -113,9 +189,10 @@ def page_export(*, page: Page) -> str:
     sections: list[Section] = list(page.sections.all())
     return export_markdown(
         title=page.title,
+        title_source=page.title_source,
         summary=page.summary,
         tags=[tag.name for tag in page.tags.all()],
-        sections=[(section.heading, section.body) for section in sections],
+        sections=[section.source for section in sections],
     )
 
 
@@ -157,7 +234,7 @@ def comment_post(
         if mentioned:
             comment.mentions.set(mentioned)
         url = f"{page.get_absolute_url()}#comment-{comment.pk}"
-        where = f"“{section.heading}” in “{page.title}”" if section else f"“{page.title}”"
+        where = f"“{section.label}” in “{page.title}”" if section else f"“{page.title}”"
         notify(
             recipients=mentioned,
             actor=author,

@@ -67,7 +67,8 @@ Last words.
 def test_the_sample_readme_imports_by_the_spec_rules():
     parsed = parse_readme(SAMPLE.read_text())
     assert parsed.title == "ALX Project Nexus"
-    assert [heading for heading, _ in parsed.sections] == [
+    assert parsed.title_source == "# ALX Project Nexus\n\n"
+    assert [section.heading for section in parsed.sections] == [
         "Overview",
         "Key Technologies Covered",
         "Important Backend Development Concepts",
@@ -75,27 +76,30 @@ def test_the_sample_readme_imports_by_the_spec_rules():
         "Best Practices and Personal Takeaways",
         "Author",
     ]
-    overview = parsed.sections[0][1]
-    assert overview.startswith("The **ProDev Backend Engineering Program**")
-    assert not overview.endswith("---")  # separator rules are layout
+    overview = parsed.sections[0]
+    assert overview.heading_source == "## Overview\n"
+    assert overview.body.startswith("The **ProDev Backend Engineering Program**")
+    assert overview.body.endswith("---")  # the separator is the author's, kept in place
 
 
 def test_a_nasty_readme_never_fails_and_keeps_what_is_safe():
     parsed = parse_readme(NASTY)
-    assert parsed.title == "🚀 My *Backend* Journey — ünïcödé"
-    headings = [heading for heading, _ in parsed.sections]
+    assert parsed.title == "🚀 My Backend Journey — ünïcödé"
+    assert parsed.title_source.startswith('<p align="center">')  # badges above the title
+    headings = [section.heading_source for section in parsed.sections]
     assert headings == [
-        "Overview",
-        "🧰 Setup & Tools",
-        "Challenges",
-        "Empty section",
-        "Untitled section",
-        "Trailing",
+        "",  # the text before the first section: no heading, none invented
+        "## 🧰 Setup & Tools\n",
+        "## Challenges\n",
+        "## Empty section\n",
+        "##\n",
+        "## Trailing  ##\n",
     ]
-    setup = dict(parsed.sections)["🧰 Setup & Tools"]
-    assert "## neither is this" in setup and "### A deeper heading stays inside" in setup
-    assert '"## not a section"' in dict(parsed.sections)["Challenges"]
-    assert "Intro line before any section" in dict(parsed.sections)["Overview"]
+    lead, setup, challenges, *_rest = parsed.sections
+    assert lead.body.startswith("[![CI]") and "Intro line before any section" in lead.body
+    assert "## neither is this" in setup.body and "### A deeper heading stays inside" in setup.body
+    assert '"## not a section"' in challenges.body
+    assert [s.heading for s in parsed.sections][-2:] == ["", "Trailing"]
 
 
 @pytest.mark.django_db

@@ -21,7 +21,7 @@ from django.urls import reverse
 from conftest import DEFAULT_PASSWORD
 from portfolio import search as engine
 from portfolio.directory import PAGE_SIZE as DIRECTORY_SIZE
-from portfolio.forms import MAX_IMPORT_BYTES, MAX_SECTION_BODY
+from portfolio.limits import MAX_HEADING, MAX_PAGE_BYTES, MAX_SECTION_BODY, MAX_SECTIONS
 from portfolio.models import (
     Cohort,
     Comment,
@@ -35,7 +35,6 @@ from portfolio.models import (
     Tag,
     User,
 )
-from portfolio.readme import MAX_SECTIONS
 from portfolio.tests.test_tampering import snapshot
 from portfolio.views.notifications import PAGE_SIZE as INBOX_SIZE
 from portfolio.views.pages import MAX_TAGS
@@ -200,25 +199,45 @@ def test_a_large_file_is_not_an_upload_limit_error_but_the_imports_own(client, w
     upload = SimpleUploadedFile("big.md", b"x" * (3 * 1024 * 1024))
     response = client.post(reverse("page_import"), {"cohort": w["cohort"].pk, "file": upload})
     assert response.status_code == 422
-    assert "That file is 3072 KB; the limit is 200 KB." in text_of(response)
+    assert "That is 3,072 KB of Markdown; the limit is 200 KB for a page." in text_of(response)
 
 
 # 2. A section's text ------------------------------------------------------------------
 
 
 def save_section(client, w, body: str, *, htmx: bool):
-    data = {"heading": "Overview", "body": body, "version": 1}
+    data = {"heading": w["section"].heading_markdown, "body": body, "version": 1}
     return client.post(
         reverse("section_edit", args=section_args(w)), data, headers=HX if htmx else {}
     )
 
 
+def room_for(w) -> int:
+    """How many bytes the first section's text may take before the page is full."""
+    page = w["page"]
+    section = page.sections.order_by("position").first()
+    return MAX_PAGE_BYTES - len(page.markdown().encode()) + len(section.body.encode())
+
+
 @pytest.mark.parametrize("htmx", [False, True], ids=["form", "htmx"])
 def test_a_section_at_the_limit_saves(client, w, htmx):
     client.force_login(w["lena"])
-    body = filler(MAX_SECTION_BODY)
+    body = filler(room_for(w))
     assert save_section(client, w, body, htmx=htmx).status_code == (200 if htmx else 302)
     assert Section.objects.get(pk=w["section"].pk).body == body
+    assert len(Page.objects.get(pk=w["page"].pk).markdown().encode()) == MAX_PAGE_BYTES
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["form", "htmx"])
+def test_a_section_that_overfills_the_page_is_refused_with_the_text_kept(client, w, htmx):
+    client.force_login(w["lena"])
+    body = filler(room_for(w) + 1, end="THE-END")
+    response = save_section(client, w, body, htmx=htmx)
+    assert response.status_code == 422
+    html = text_of(response)
+    assert "That is 201 KB of Markdown; the limit is 200 KB for a page." in html
+    assert body in html
+    assert Section.objects.get(pk=w["section"].pk).version == 1
 
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["form", "htmx"])
@@ -241,9 +260,10 @@ def test_line_breaks_count_once_as_the_browser_counts_them(client, w):
     """A textarea's maxlength counts a line break as one character, but the browser
     sends it as CRLF: text that fitted in the browser must fit on the server."""
     client.force_login(w["lena"])
-    lines = ["line"] * (MAX_SECTION_BODY // 5)
+    room = room_for(w)
+    lines = ["line"] * (room // 5)
     typed = "\n".join(lines)
-    assert len(typed) <= MAX_SECTION_BODY < len(typed.replace("\n", "\r\n"))
+    assert len(typed) <= room < len(typed.replace("\n", "\r\n"))
     response = save_section(client, w, typed.replace("\n", "\r\n"), htmx=False)
     assert response.status_code == 302
     assert Section.objects.get(pk=w["section"].pk).body == typed
@@ -255,7 +275,9 @@ def test_a_preview_over_the_limit_says_so(client, w):
         reverse("page_preview", args=page_args(w)), {"body": "x" * (MAX_SECTION_BODY + 1)}
     )
     assert response.status_code == 422
-    assert "Too long to preview: the limit is 50,000 characters." in text_of(response)
+    assert f"Too long to preview: the limit is {MAX_SECTION_BODY:,} characters." in text_of(
+        response
+    )
 
 
 # 3. README import ---------------------------------------------------------------------
@@ -267,7 +289,7 @@ def readme(sections: int) -> str:
 
 def test_a_file_of_exactly_the_import_limit_imports(client, w):
     client.force_login(w["lena"])
-    content = ("# Exactly\n\n## A\n\n" + "x" * MAX_IMPORT_BYTES)[:MAX_IMPORT_BYTES].encode()
+    content = ("# Exactly\n\n## A\n\n" + "x" * MAX_PAGE_BYTES)[:MAX_PAGE_BYTES].encode()
     upload = SimpleUploadedFile("exact.md", content)
     response = client.post(reverse("page_import"), {"cohort": w["cohort"].pk, "file": upload})
     assert response.status_code == 302
@@ -276,21 +298,21 @@ def test_a_file_of_exactly_the_import_limit_imports(client, w):
 
 def test_a_file_one_byte_over_the_import_limit_is_refused_and_not_called_200_kb(client, w):
     client.force_login(w["lena"])
-    upload = SimpleUploadedFile("over.md", b"x" * (MAX_IMPORT_BYTES + 1))
+    upload = SimpleUploadedFile("over.md", b"x" * (MAX_PAGE_BYTES + 1))
     response = client.post(reverse("page_import"), {"cohort": w["cohort"].pk, "file": upload})
     assert response.status_code == 422
-    assert "That file is 201 KB; the limit is 200 KB." in text_of(response)
+    assert "That is 201 KB of Markdown; the limit is 200 KB for a page." in text_of(response)
     assert Page.objects.count() == 1  # the journal fixture only
 
 
 def test_pasted_markdown_over_the_import_limit_is_refused_with_the_text_kept(client, w):
     client.force_login(w["lena"])
     # Multi-byte characters: the limit is in bytes, as for a file.
-    text = "# Pasted\n\n" + "é" * (MAX_IMPORT_BYTES // 2) + "THE-END"
+    text = "# Pasted\n\n" + "é" * (MAX_PAGE_BYTES // 2) + "THE-END"
     response = client.post(reverse("page_import"), {"cohort": w["cohort"].pk, "text": text})
     assert response.status_code == 422
     html = text_of(response)
-    assert "That is more than 200 KB of text; the limit is 200 KB." in html
+    assert "That is 201 KB of Markdown; the limit is 200 KB for a page." in html
     assert "THE-END</textarea>" in html
     assert Page.objects.count() == 1
 
@@ -327,7 +349,8 @@ def test_a_page_holds_as_many_sections_as_an_import_may_bring(client, w, htmx):
     page = w["page"]
     have = page.sections.count()
     Section.objects.bulk_create(
-        Section(page=page, heading=f"S{n}", position=have + n) for n in range(MAX_SECTIONS - have)
+        Section(page=page, heading=f"S{n}", heading_source=f"## S{n}\n", position=have + n)
+        for n in range(MAX_SECTIONS - have)
     )
     client.force_login(w["lena"])
     response = client.post(
@@ -345,7 +368,8 @@ def test_restoring_a_deleted_section_stops_at_the_limit_too(client, w):
     deleted = page.sections.order_by("position").last().remove(by=w["lena"])
     have = page.sections.count()
     Section.objects.bulk_create(
-        Section(page=page, heading=f"S{n}", position=have + n) for n in range(MAX_SECTIONS - have)
+        Section(page=page, heading=f"S{n}", heading_source=f"## S{n}\n", position=have + n)
+        for n in range(MAX_SECTIONS - have)
     )
     client.force_login(w["lena"])
     url = reverse("revision_restore", args=[*page_args(w), deleted.pk])
@@ -475,8 +499,9 @@ TEXT_FIELDS = [
      "title", 200),
     ("page_meta", "lena", page_args, lambda w: {"version": 1, "summary": ""}, "title", 200),
     ("page_meta", "lena", page_args, lambda w: {"version": 1, "title": "T"}, "summary", 600),
-    ("section_add", "lena", page_args, lambda w: {}, "heading", 200),
-    ("section_edit", "lena", section_args, lambda w: {"body": "", "version": 1}, "heading", 200),
+    ("section_add", "lena", page_args, lambda w: {}, "heading", MAX_HEADING),
+    ("section_edit", "lena", section_args, lambda w: {"body": "", "version": 1}, "heading",
+     MAX_HEADING),
     ("tag_add", "lena", page_args, lambda w: {}, "name", 40),
     ("profile_edit", "lena", lambda w: ["lena"], lambda w: {"bio": "", "links": ""},
      "display_name", 80),
@@ -540,8 +565,9 @@ def test_a_text_exactly_at_its_limit_is_stored_whole(client, w, case):
     stored = {
         "page_new": lambda: Page.objects.filter(title=value),
         "page_meta": lambda: Page.objects.filter(**{field: value}),
-        "section_add": lambda: Section.objects.filter(heading=value),
-        "section_edit": lambda: Section.objects.filter(heading=value),
+        # The heading as written; its plain-text label is cut for listings.
+        "section_add": lambda: Section.objects.filter(heading_source=f"## {value}\n"),
+        "section_edit": lambda: Section.objects.filter(heading_source=f"## {value}\n"),
         "tag_add": lambda: Tag.objects.filter(name=value.strip()),
         "profile_edit": lambda: User.objects.filter(**{field: value}),
         "cohort_create": lambda: Cohort.objects.filter(**{field: value}),

@@ -40,7 +40,7 @@ def test_unknown_languages_are_escaped_not_highlighted():
 
 def test_headings_get_prefixed_unique_anchors():
     html = render_markdown("### Setup\n\n### Setup\n")
-    assert '<h3 id="md-setup">' in html and '<h3 id="md-setup-2">' in html
+    assert '<h3 id="md-setup">' in html and '<h3 id="md-setup-1">' in html
     assert '<a class="anchor" href="#md-setup"' in html
 
 

@@ -5,6 +5,7 @@ import json
 import pytest
 from django.urls import reverse
 
+from portfolio.limits import MAX_SECTION_BODY
 from portfolio.models import Page, Revision, RevisionKind, Section
 
 pytestmark = pytest.mark.django_db
@@ -92,8 +93,11 @@ def test_saving_the_same_text_writes_no_revision(author, journal):
     ("data", "message"),
     [
         ({"heading": "", "body": "kept words"}, "This field is required."),
-        ({"heading": "h" * 201, "body": "kept words"}, "at most 200 characters"),
-        ({"heading": "H", "body": "kept words" + "x" * 50_000}, "at most 50000 characters"),
+        ({"heading": "h" * 301, "body": "kept words"}, "at most 300 characters"),
+        (
+            {"heading": "H", "body": "kept words" + "x" * MAX_SECTION_BODY},
+            f"at most {MAX_SECTION_BODY} characters",
+        ),
     ],
 )
 def test_invalid_input_answers_422_with_the_typed_text(author, journal, data, message):

@@ -16,7 +16,6 @@ from django_htmx.http import reswap, retarget
 
 from portfolio.diff import word_diff
 from portfolio.forms import (
-    MAX_SECTION_BODY,
     ImportForm,
     NewPageForm,
     NewSectionForm,
@@ -26,8 +25,9 @@ from portfolio.forms import (
     VisibilityForm,
 )
 from portfolio.http import HtmxHttpRequest
+from portfolio.limits import MAX_PAGE_BYTES, MAX_SECTION_BODY
 from portfolio.markdown import render_markdown
-from portfolio.models import MAX_SECTIONS, Page, Revision, RevisionKind, Section, StaleVersion, Tag
+from portfolio.models import Page, Revision, RevisionKind, Section, StaleVersion, Tag
 from portfolio.pagecache import public_cache
 from portfolio.permissions import (
     PageAction,
@@ -36,7 +36,7 @@ from portfolio.permissions import (
     get_section_for,
     page_abilities,
 )
-from portfolio.readme import parse_readme
+from portfolio.readme import page_bytes, parse_readme, too_big
 from portfolio.services import page_create, page_export, page_import, tag_get_or_create
 from portfolio.threads import build_threads
 
@@ -126,13 +126,13 @@ def page_import_view(request: HtmxHttpRequest) -> HttpResponse:
             upload = request.FILES.get("file")
             fallback = upload.name.rsplit(".", 1)[0] if upload else "Imported journal"
             parsed = parse_readme(form.cleaned_data["markdown"], fallback_title=fallback)
-            if parsed.dropped:
-                total = len(parsed.sections) + parsed.dropped
-                form.add_error(
-                    None,
-                    f"That README has {total} sections; a page holds up to {MAX_SECTIONS}. "
-                    "Split it into two files and import each one.",
-                )
+            problems = parsed.problems()
+            size = page_bytes(parsed.title_source, [part.source for part in parsed.sections])
+            if size > MAX_PAGE_BYTES:
+                problems.insert(0, too_big(size))
+            if problems:
+                for problem in problems[:5]:
+                    form.add_error(None, problem)
                 return render(request, "portfolio/page_import.html", context, status=422)
             page = page_import(
                 cohort=form.cleaned_data["cohort"], author=request.user, parsed=parsed
@@ -257,21 +257,24 @@ def section_edit(request: HtmxHttpRequest, username: str, slug: str, pk: int) ->
     data = form.cleaned_data
     if "preview" in request.POST:
         # The no-JavaScript preview: the same form, with the rendered text below it.
-        preview = render_markdown(data["body"])
+        preview = render_markdown(data["body"], references=page.references)
         return _section_form_response(request, page, section, form, status=200, preview=preview)
     try:
         changed = section.save_text(
-            heading=data["heading"],
+            heading=data.get("heading", ""),
             body=data["body"],
             base_version=data["version"],
             by=request.user,
         )
+    except ValidationError as error:
+        form.add_error(None, error)
+        return _section_form_response(request, page, section, form, status=422)
     except StaleVersion:
         section.refresh_from_db()
-        conflict = {"heading": data["heading"], "body": data["body"]}
+        conflict = {"heading": data.get("heading", ""), "body": data["body"]}
         return _section_form_response(request, page, section, form, status=409, conflict=conflict)
     if changed:
-        messages.success(request, f"Saved “{section.heading}”.")
+        messages.success(request, f"Saved “{section.label}”.")
     if not request.htmx:
         return redirect(f"{page.get_absolute_url()}#{section.anchor}")
     context = _section_context(request, page, section, focus_pk=section.pk)
@@ -280,8 +283,12 @@ def section_edit(request: HtmxHttpRequest, username: str, slug: str, pk: int) ->
 
 def _section_form(section: Section, data=None) -> SectionForm:
     # Several sections can be open at once: each form's ids carry the section.
-    initial = {"heading": section.heading, "body": section.body, "version": section.version}
-    return SectionForm(data, initial=initial, auto_id=f"s{section.pk}-%s")
+    initial = {
+        "heading": section.heading_markdown,
+        "body": section.body,
+        "version": section.version,
+    }
+    return SectionForm(data, initial=initial, auto_id=f"s{section.pk}-%s", lead=section.is_lead)
 
 
 def _section_form_response(request, page, section, form, *, status: int, **extra):
@@ -318,7 +325,7 @@ def section_add(request: HtmxHttpRequest, username: str, slug: str) -> HttpRespo
             request, TEMPLATE, _page_context(request, page, new_section_form=form), status=422
         )
     section.page = page
-    messages.success(request, f"Added “{section.heading}”. Write it now, or come back later.")
+    messages.success(request, f"Added “{section.label}”. Write it now, or come back later.")
     if not request.htmx:
         return redirect(
             "section_edit", username=page.author.username, slug=page.slug, pk=section.pk
@@ -339,7 +346,7 @@ def section_delete(request: HtmxHttpRequest, username: str, slug: str, pk: int) 
         # Without JavaScript there is no confirm() dialog: this page asks instead.
         return render(request, "portfolio/section_delete.html", {"page": page, "section": section})
     section.remove(by=request.user)
-    messages.success(request, f"Deleted “{section.heading}”. You can restore it from the history.")
+    messages.success(request, f"Deleted “{section.label}”. You can restore it from the history.")
     if not request.htmx:
         return redirect(page)
     return HttpResponse("")
@@ -358,7 +365,7 @@ def section_move(request: HtmxHttpRequest, username: str, slug: str, pk: int) ->
     else:
         status = 200
         if page.move_section(section, direction):
-            messages.success(request, f"Moved “{section.heading}” {direction}.")
+            messages.success(request, f"Moved “{section.label}” {direction}.")
     if not request.htmx:
         return redirect(f"{page.get_absolute_url()}#{section.anchor}")
     context = _page_context(request, page, moved_pk=section.pk, moved_direction=direction)
@@ -376,7 +383,7 @@ def page_preview(request: HtmxHttpRequest, username: str, slug: str) -> HttpResp
             "characters.</p>",
             status=422,
         )
-    context = {"page": page, "preview": render_markdown(body)}
+    context = {"page": page, "preview": render_markdown(body, references=page.references)}
     return render(request, f"{TEMPLATE}#preview", context)
 
 
@@ -504,5 +511,5 @@ def revision_restore(request: HtmxHttpRequest, username: str, slug: str, pk: int
     except ValidationError as error:
         messages.error(request, error.messages[0])
         return redirect("page_history", username=page.author.username, slug=page.slug)
-    messages.success(request, f"Restored “{section.heading}” at the end of the page.")
+    messages.success(request, f"Restored “{section.label}” at the end of the page.")
     return redirect(f"{page.get_absolute_url()}#{section.anchor}")

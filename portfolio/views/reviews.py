@@ -202,7 +202,7 @@ def _review_context(request: HtmxHttpRequest, page: Page, **extra) -> dict:
         section.changed = (
             last is None
             or previous is None
-            or ((previous.heading, previous.body) != (section.heading, section.body))
+            or ((previous.heading_source, previous.body) != (section.heading_source, section.body))
         )
         if last is not None and section.changed:
             old = previous.body if previous else ""
@@ -281,7 +281,7 @@ def section_mark(request: HtmxHttpRequest, username: str, slug: str, pk: int) ->
                 "comment": comment,
             },
         )
-        messages.success(request, f"“{section.heading}”: {Mark(form.cleaned_data['mark']).label}.")
+        messages.success(request, f"“{section.label}”: {Mark(form.cleaned_data['mark']).label}.")
     # A refused mark gives the mentor's comment back in its box.
     kept = request.POST.get("comment", "") if status == 422 else ""
     if not request.htmx:

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from portfolio.dashboards import forget_activity
 from portfolio.management.progress import Progress
-from portfolio.markdown import render_markdown
+from portfolio.markdown import ANCHOR_PREFIX, github_slug, render_markdown
 from portfolio.models import (
     Cohort,
     Comment,
@@ -216,6 +216,7 @@ class Command(BaseCommand):
                 cohort=cohort,
                 author=author,
                 title=title,
+                title_source=f"# {title}\n\n",
                 slug=title.lower().replace(":", "").replace(" ", "-"),
                 summary=f"What I learned in week {week}, and what I would do differently.",
                 visibility=visibility,
@@ -304,7 +305,8 @@ class Command(BaseCommand):
                 Page(
                     cohort=cohort,
                     author=author,
-                    title=f"Week {n % 12 + 1}: {rng.choice(TOPICS)[1].capitalize()}",
+                    title=(title := f"Week {n % 12 + 1}: {rng.choice(TOPICS)[1].capitalize()}"),
+                    title_source=f"# {title}\n\n",
                     slug=f"journal-{n:05}",
                     summary="What I learned, what broke, how I fixed it.",
                     visibility=rng.choice(visibilities),
@@ -334,8 +336,10 @@ class Command(BaseCommand):
             page_id, author_id, when = page_rows[n % len(page_rows)]
             heading = headings[(n // len(page_rows)) % len(headings)]
             body, html = rendered[(heading, rng.randrange(len(BANK[heading])))]
-            section = Section(page_id=page_id, heading=heading, body=body, body_html=html,
-                              position=n // len(page_rows))  # fmt: skip
+            section = Section(page_id=page_id, heading=heading, heading_source=f"## {heading}\n",
+                              heading_html=heading, heading_id=ANCHOR_PREFIX + github_slug(heading),
+                              spacing_before="\n", body=body, spacing_after="\n\n",
+                              body_html=html, position=n // len(page_rows))  # fmt: skip
             new_sections.append(section)
             new_revisions.append(
                 Revision(
@@ -343,8 +347,10 @@ class Command(BaseCommand):
                     section_uid=section.uid,
                     kind=RevisionKind.CREATED,
                     heading=heading,
+                    heading_source=f"## {heading}\n",
                     body=body,
                     section_version=1,
+                    position=n // len(page_rows),
                     author_id=author_id,
                     created_at=when,
                 )  # fmt: skip

@@ -1,0 +1,18 @@
+"""How much a page holds. The importer, the editor and the API all stop at these, and
+they bound what the learner wrote (not what an export adds), so whatever imports or
+saves also exports and re-imports."""
+
+from __future__ import annotations
+
+# Sections on one page: an import, a new section and a restore all stop here.
+MAX_SECTIONS = 100
+# UTF-8 bytes of a whole page's Markdown: title, every section, the separators.
+MAX_PAGE_BYTES = 200 * 1024
+# Characters in one section's text (the editor's textarea), heading not included. As
+# much as a page holds: a README without `##` headings is one section, and must fit.
+MAX_SECTION_BODY = MAX_PAGE_BYTES
+# Characters in one heading's Markdown.
+MAX_HEADING = 300
+# Bytes of an uploaded file before decoding: UTF-16 takes up to twice the UTF-8 size,
+# and the decoded text must still fit MAX_PAGE_BYTES.
+MAX_IMPORT_FILE_BYTES = 2 * MAX_PAGE_BYTES
