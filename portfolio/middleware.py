@@ -4,8 +4,11 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpRequest, HttpResponse
 from django_htmx.http import trigger_client_event
+
+from portfolio.views.core import bad_request
 
 
 class HtmxMessagesMiddleware:
@@ -50,3 +53,21 @@ class PermissionsPolicyMiddleware:
         response.headers.setdefault("Permissions-Policy", self.value)
         response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
         return response
+
+
+class RequestLimitsMiddleware:
+    """Read a form's body before anything else does, and answer "too large" (413) or
+    "too many fields" with Nexus's own page or toast. Left to Django, the error surfaces
+    in whatever reads the body first (the CSRF check), and with DEBUG on it is shown as
+    the debug page instead of the message people need."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method == "POST":
+            try:
+                request.POST  # noqa: B018 - reading it is the point
+            except (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent) as error:
+                return bad_request(request, error)
+        return self.get_response(request)

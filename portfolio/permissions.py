@@ -153,7 +153,8 @@ def get_saved_reply_for(user: User, cohort: Cohort, pk: int | None) -> SavedRepl
 
 
 class PageAction(StrEnum):
-    VIEW = "view"  # the page, its history, its Markdown export
+    VIEW = "view"  # the page and its Markdown export
+    HISTORY = "history"  # earlier versions: the author and cohort members who can see it
     EDIT = "edit"  # title, summary, sections, tags, visibility: the author only
     COMMENT = "comment"  # start or join a discussion: cohort members who can see it
 
@@ -181,7 +182,17 @@ def can_on_page(user: User | None, page: Page, action: PageAction) -> bool:
         return page.author_id == user.pk and not page.cohort.archived
     if action == PageAction.COMMENT:
         return can_comment(user, page)
+    if action == PageAction.HISTORY:
+        return can_read_history(user, page)
     return True
+
+
+def can_read_history(user: User | None, page: Page) -> bool:
+    """Earlier drafts are the learner's and the cohort's, not the world's: even on a
+    public page, history stays with the author and cohort members who can see it."""
+    if user is None or not user.is_authenticated or not can_view_page(user, page):
+        return False
+    return page.author_id == user.pk or role_in(user, page.cohort) is not None
 
 
 def can_review(user: User | None, page: Page) -> bool:
@@ -216,6 +227,8 @@ def get_page_for(user: User | None, username: str, slug: str, action: PageAction
     )
     if page is None or not can_view_page(user, page):
         raise Http404("No such page.")
+    if action == PageAction.HISTORY and not can_read_history(user, page):
+        raise Http404("No such page history.")
     if not can_on_page(user, page, action):
         if page.cohort.archived:
             raise PermissionDenied("This page’s cohort is archived, so the page is read-only.")

@@ -29,6 +29,7 @@ page_urls = [
     path("sections/<int:pk>/move/", pages.section_move, name="section_move"),
     path("history/", pages.page_history, name="page_history"),
     path("history/<int:pk>/restore/", pages.revision_restore, name="revision_restore"),
+    path("history/<int:pk>/page/", pages.page_as_of, name="page_as_of"),
     path("submit/", reviews.page_submit_view, name="page_submit"),
     path("withdraw/", reviews.page_withdraw_view, name="page_withdraw"),
     path("review/", reviews.page_review, name="page_review"),

@@ -190,6 +190,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Before any view reads the body: oversized forms get Nexus's 413, DEBUG or not.
+    "portfolio.middleware.RequestLimitsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "portfolio.middleware.HtmxMessagesMiddleware",
 ]

@@ -225,3 +225,29 @@ def test_a_learner_downloads_all_their_pages_as_a_zip(
     archive = zipfile.ZipFile(io.BytesIO(response.content))
     assert sorted(archive.namelist()) == sorted(f"{page.slug}.md" for page in mine)
     assert archive.read("week-0.md").decode() == page_export(page=mine[0])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_files_without_a_bom_are_read(client, learner, cohort, encoding):
+    client.force_login(learner)
+    upload = SimpleUploadedFile("win.md", "# Windows 🪟\n\n## A\nb".encode(encoding))
+    response = client.post(reverse("page_import"), {"cohort": cohort.pk, "file": upload})
+    assert response.status_code == 302
+    assert Page.objects.get().title == "Windows 🪟"
+
+
+@pytest.mark.django_db
+def test_zip_export_names_read_like_the_titles_in_any_script(client, learner, cohort):
+    import io
+    import zipfile
+
+    from conftest import make_page
+
+    for title in ("学習ノート", "Журнал обучения", "学習ノート"):
+        make_page(learner, cohort, title=title)
+    client.force_login(learner)
+    archive = zipfile.ZipFile(io.BytesIO(client.get(reverse("pages_export_zip")).content))
+    assert sorted(archive.namelist()) == ["журнал-обучения.md", "学習ノート-2.md", "学習ノート.md"]
+    single = client.get(reverse("page_export", args=["lena", Page.objects.first().slug]))
+    assert "filename*=utf-8''" in single["Content-Disposition"]

@@ -949,3 +949,17 @@ def test_every_configured_limit_has_a_test_here():
         "change_password", "manage_email", "confirm_email", "reauthenticate",
     }  # fmt: skip
     assert set(settings.ACCOUNT_RATE_LIMITS) <= tested
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["form", "htmx"])
+def test_two_megabytes_pasted_with_debug_on_get_the_message_not_the_debug_page(
+    client, w, settings, htmx
+):
+    settings.DEBUG = True
+    client.force_login(w["lena"])
+    data = {"cohort": w["cohort"].pk, "text": "x" * (2 * 1024 * 1024 + 10)}
+    response = client.post(reverse("page_import"), data, headers=HX if htmx else {})
+    assert response.status_code == 413
+    message = toast(response) if htmx else text_of(response)
+    assert "the limit is 2.0\xa0MB" in message
+    assert "Traceback" not in text_of(response) and "RequestDataTooBig" not in text_of(response)

@@ -86,6 +86,10 @@ def deleted(objects: dict) -> list:
     return [*page(objects), objects["deleted"].pk]
 
 
+def live_revision(objects: dict) -> list:
+    return [*page(objects), objects["section"].revisions.order_by("pk").first().pk]
+
+
 def comment(objects: dict) -> list:
     return [*page(objects), objects["comment"].pk]
 
@@ -198,6 +202,8 @@ MATRIX = [
     Row("section_delete", "post", author_only(302), section),
     Row("section_move", "post", author_only(302), section, {"direction": "down"}),
     Row("revision_restore", "post", author_only(302), deleted),
+    Row("revision_restore", "post", author_only(302), live_revision),
+    Row("page_as_of", "get", page_readers(200), deleted),
     Row("comment_create", "post", {**page_readers(302), "visitor": LOGIN}, page, {"body": "Hi"}),
     Row("comment_edit", "get", comment_author_only(200), comment),
     Row("comment_edit", "post", comment_author_only(302), comment, {"body": "Edited"}),

@@ -5,16 +5,20 @@ import zipfile
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Max, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import reswap, retarget
 
-from portfolio.diff import word_diff
+from portfolio.diff import diff_text, inline_diff
 from portfolio.forms import (
     ImportForm,
     NewPageForm,
@@ -24,7 +28,7 @@ from portfolio.forms import (
     TagForm,
     VisibilityForm,
 )
-from portfolio.http import HtmxHttpRequest
+from portfolio.http import HtmxHttpRequest, parse_id
 from portfolio.limits import MAX_PAGE_BYTES, MAX_SECTION_BODY
 from portfolio.markdown import render_markdown
 from portfolio.models import Page, Revision, RevisionKind, Section, StaleVersion, Tag
@@ -36,7 +40,7 @@ from portfolio.permissions import (
     get_section_for,
     page_abilities,
 )
-from portfolio.readme import page_bytes, parse_readme, too_big
+from portfolio.readme import heading_markdown, page_bytes, parse_readme, render_page, too_big
 from portfolio.services import page_create, page_export, page_import, tag_get_or_create
 from portfolio.threads import build_threads
 
@@ -151,8 +155,15 @@ def page_import_view(request: HtmxHttpRequest) -> HttpResponse:
 def page_export_view(request: HtmxHttpRequest, username: str, slug: str) -> HttpResponse:
     page = get_page_for(request.user, username, slug, PageAction.VIEW)
     response = HttpResponse(page_export(page=page), content_type="text/markdown; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{page.slug}.md"'
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=f"{export_name(page)}.md"
+    )
     return response
+
+
+def export_name(page: Page) -> str:
+    """A file name that reads like the title, in any script: 学習ノート.md, not page-4.md."""
+    return slugify(page.title, allow_unicode=True)[:80].strip("-_") or page.slug
 
 
 @login_required
@@ -166,9 +177,15 @@ def pages_export_zip(request: HtmxHttpRequest) -> HttpResponse:
         .order_by("slug")
     )
     buffer = io.BytesIO()
+    taken: set[str] = set()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for page in pages:
-            archive.writestr(f"{page.slug}.md", page_export(page=page))
+            name = base = export_name(page)
+            number = 2
+            while name in taken:
+                name, number = f"{base}-{number}", number + 1
+            taken.add(name)
+            archive.writestr(f"{name}.md", page_export(page=page))
     response = HttpResponse(buffer.getvalue(), content_type="application/zip")
     name = f"nexus-{request.user.username}-pages.zip"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -455,15 +472,24 @@ def tag_remove(request: HtmxHttpRequest, username: str, slug: str, tag: str) -> 
 
 @require_safe
 def page_history(request: HtmxHttpRequest, username: str, slug: str) -> HttpResponse:
-    page = get_page_for(request.user, username, slug, PageAction.VIEW)
+    page = get_page_for(request.user, username, slug, PageAction.HISTORY)
     revisions = page.revisions.select_related("author")
     paginator = Paginator(revisions, 50)
     listing = paginator.get_page(request.GET.get("page"))
+    live = dict(page.sections.values_list("uid", "version"))
     context = {
         "page": page,
         "revisions": listing,
         "can": page_abilities(request.user, page),
-        "live_uids": set(page.sections.values_list("uid", flat=True)),
+        "live_uids": set(live),
+        # A section's current text is its newest revision: restoring that changes nothing.
+        "current": {
+            pk
+            for uid, pk in page.revisions.filter(section_uid__in=live)
+            .values("section_uid")
+            .annotate(last=Max("pk"))
+            .values_list("section_uid", "last")
+        },
     }
     compare = _comparison(page, request.GET.get("a"), request.GET.get("b"))
     if compare is not None:
@@ -473,43 +499,114 @@ def page_history(request: HtmxHttpRequest, username: str, slug: str) -> HttpResp
 
 def _comparison(page: Page, a: str | None, b: str | None) -> dict | None:
     """Compare two revisions; with only `b`, compare it with the one before it."""
-    if not (b or "").isdigit():
+    new_pk, old_pk = parse_id(b), parse_id(a)
+    if new_pk is None:
         return None
-    new = page.revisions.select_related("author").filter(pk=int(b)).first()
+    found = page.revisions.select_related("author")
+    new = found.filter(pk=new_pk).first()
     if new is None:
         return None
-    if (a or "").isdigit():
-        old = page.revisions.select_related("author").filter(pk=int(a)).first()
+    if old_pk is not None:
+        old = found.filter(pk=old_pk).first()
     else:
         old = (
-            page.revisions.select_related("author")
-            .filter(section_uid=new.section_uid, created_at__lte=new.created_at, pk__lt=new.pk)
+            found.filter(section_uid=new.section_uid, created_at__lte=new.created_at, pk__lt=new.pk)
             .order_by("-created_at", "-pk")
             .first()
         )
     if old is not None and (old.created_at, old.pk) > (new.created_at, new.pk):
         old, new = new, old
-    old_heading, old_body = (old.heading, old.body) if old else ("", "")
+    old_heading = heading_markdown(old.heading_source) if old else ""
+    new_heading = heading_markdown(new.heading_source)
     return {
         "old": old,
         "new": new,
-        "heading": word_diff(old_heading, new.heading),
-        "body": word_diff(old_body, new.body),
-        "same": old is not None and (old.heading, old.body) == (new.heading, new.body),
+        # Two versions saved within a minute of each other need their seconds.
+        "precise": old is not None and abs((new.created_at - old.created_at).total_seconds()) < 60,
+        "heading": inline_diff(old_heading, new_heading),
+        "body": diff_text(old.body if old else "", new.body),
+        "same": old is not None
+        and (old.heading_source, old.body) == (new.heading_source, new.body),
+        "rendered": _revision_html(page, new),
     }
+
+
+def _revision_html(page: Page, revision: Revision) -> str:
+    """A revision's text rendered, for reading beside its source. Revisions never
+    change, so once rendered it is kept."""
+    key = f"revision-html:{revision.pk}"
+    rendered = cache.get(key)
+    if rendered is None:
+        rendered = render_markdown(revision.body, references=page.references)
+        cache.set(key, rendered, 60 * 60 * 24)
+    return rendered
+
+
+@require_safe
+def page_as_of(request: HtmxHttpRequest, username: str, slug: str, pk: int) -> HttpResponse:
+    """The page as it was right after one of its revisions: every section's text at that
+    moment, in today's order (deleted ones where they stood)."""
+    page = get_page_for(request.user, username, slug, PageAction.HISTORY)
+    moment = page.revisions.select_related("author").filter(pk=pk).first()
+    if moment is None:
+        raise Http404("No such version of this page.")
+    state: dict = {}
+    earlier = page.revisions.filter(
+        Q(created_at__lt=moment.created_at) | Q(created_at=moment.created_at, pk__lte=moment.pk)
+    ).order_by("-created_at", "-pk")
+    for revision in earlier.only("section_uid", "kind", "heading_source", "body", "position"):
+        state.setdefault(revision.section_uid, revision)
+    positions = dict(page.sections.values_list("uid", "position"))
+    kept = sorted(
+        (r for r in state.values() if r.kind != RevisionKind.DELETED),
+        key=lambda r: (positions.get(r.section_uid, r.position), r.pk),
+    )
+    key = f"page-as-of:{page.pk}:{moment.pk}:{page.content_version}"
+    rendered = cache.get(key)
+    if rendered is None:
+        document = render_page(
+            page.title_source,
+            [
+                (r.heading_source, ("\n" if r.heading_source else "") + r.body + "\n\n")
+                for r in kept
+            ],
+        )
+        head, *parts = document.parts
+        rendered = {
+            "head": head.html,
+            "footnotes": document.footnotes_html,
+            "sections": [
+                {
+                    "heading": part.heading.html if part.heading else "",
+                    "anchor": part.heading.anchor if part.heading else "",
+                    "html": part.html,
+                }
+                for part in parts
+            ],
+        }
+        cache.set(key, rendered, 60 * 60)
+    context = {"page": page, "moment": moment, "rendered": rendered}
+    return render(request, "portfolio/page_as_of.html", context)
 
 
 @login_required
 @require_POST
 def revision_restore(request: HtmxHttpRequest, username: str, slug: str, pk: int) -> HttpResponse:
     page = get_page_for(request.user, username, slug, PageAction.EDIT)
-    revision = Revision.objects.filter(pk=pk, page=page, kind=RevisionKind.DELETED).first()
+    revision = Revision.objects.filter(pk=pk, page=page).first()
     if revision is None:
-        raise Http404("No deleted section with that id on this page.")
+        raise Http404("No version with that id on this page.")
+    was_live = page.sections.filter(uid=revision.section_uid).exists()
     try:
         section = revision.restore(by=request.user)
     except ValidationError as error:
         messages.error(request, error.messages[0])
         return redirect("page_history", username=page.author.username, slug=page.slug)
-    messages.success(request, f"Restored “{section.label}” at the end of the page.")
+    if was_live:
+        when = timezone.localtime(revision.created_at).strftime("%-d %b %Y, %H:%M")
+        messages.success(request, f"Restored “{section.label}” to its version of {when}.")
+    elif section.is_lead:
+        messages.success(request, f"Restored “{section.label}” at the top of the page.")
+    else:
+        messages.success(request, f"Restored “{section.label}” at the end of the page.")
     return redirect(f"{page.get_absolute_url()}#{section.anchor}")

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
-from portfolio.diff import word_diff
+from portfolio.diff import diff_text
 from portfolio.forms import MultilineField
 from portfolio.http import HtmxHttpRequest
 from portfolio.models import (
@@ -206,7 +206,7 @@ def _review_context(request: HtmxHttpRequest, page: Page, **extra) -> dict:
         )
         if last is not None and section.changed:
             old = previous.body if previous else ""
-            section.diff = word_diff(old, section.body)
+            section.diff = diff_text(old, section.body)
     replies = list(saved_replies_of(request.user, page.cohort))
     return {
         "page": page,
