@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -148,10 +149,64 @@ def test_import_a_readme_then_export_it(browser: Browser, live_server, lena, tmp
         page.get_by_role("link", name="Download as Markdown").click()
     exported = tmp_path / "export.md"
     download.value.save_as(exported)
-    text = exported.read_text()
-    assert text.startswith("# ALX Project Nexus\n")
-    assert "## Challenges Faced and Solutions" in text
-    assert "*Solution:* Implemented query optimization, pagination, and caching mechanisms." in text
+    # The same file, byte for byte, apart from trailing whitespace at its end.
+    assert exported.read_bytes().rstrip() == SAMPLE.read_bytes().rstrip()
+    context.close()
+
+
+TOC_README = """\
+# Field notes
+
+[![Docs][docs-badge]][docs]
+
+- [Overview](#overview)
+- [The 🐳 Docker part](#the--docker-part)
+- [Takeaways](#takeaways)
+
+## Overview
+
+See [the docs][docs] for more.
+
+{filler}
+
+## The 🐳 Docker part
+
+{filler}
+
+## Takeaways
+
+Keep the image small.[^1]
+
+[docs]: https://docs.example.com
+[docs-badge]: https://img.example.com/docs.svg
+[^1]: Multi-stage builds.
+"""
+
+
+def test_a_table_of_contents_link_lands_on_its_heading(browser: Browser, live_server, lena):
+    filler = "\n\n".join(f"Paragraph {n} of notes, long enough to scroll." for n in range(60))
+    context = browser.new_context(viewport={"width": 1280, "height": 700})
+    page = context.new_page()
+    errors = watch_errors(page)
+    log_in(page, live_server.url, "lena@example.com")
+    page.goto(live_server.url + "/pages/import/")
+    page.get_by_label("…or paste Markdown").fill(TOC_README.format(filler=filler))
+    page.get_by_role("button", name="Import").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Field notes")
+    docs = page.get_by_role("link", name="the docs")
+    expect(docs).to_have_attribute("href", "https://docs.example.com")
+    expect(page.get_by_role("img", name="Docs")).to_be_visible()
+    takeaways = page.get_by_role("heading", name="Takeaways", level=2)
+    expect(takeaways).not_to_be_in_viewport()
+    page.get_by_role("link", name="Takeaways", exact=True).click()
+    expect(page).to_have_url(re.compile(r"#md-takeaways$"))
+    expect(takeaways).to_be_in_viewport()
+    page.get_by_role("link", name="The 🐳 Docker part", exact=True).click()
+    expect(page.get_by_role("heading", name="The 🐳 Docker part", level=2)).to_be_in_viewport()
+    page.locator("sup.footnote-ref a").click()
+    expect(page.get_by_text("Multi-stage builds.")).to_be_in_viewport()
+    # The badge's host does not exist from here; nothing else may fail.
+    assert [e for e in errors if "ERR_NAME_NOT_RESOLVED" not in e] == []
     context.close()
 
 

@@ -25,6 +25,9 @@ MEMBER_SCREENS = [
     "/pages/import/",
     "/@lena/journey/",
     "/@lena/journey/history/",
+    "/@lena/journey/history/?b={revision}",
+    "/@lena/journey/history/{revision}/page/",
+    "/@lena/{imported}/",
     "/@lena/journey/sections/{section}/edit/",
     "/cohorts/prodev-7/review/",
     "/cohorts/prodev-7/dashboard/",
@@ -153,6 +156,27 @@ def test_member_screens_fit_phone_and_desktop(browser: Browser, live_server):
     invite = cohort_with_people()
     from portfolio.models import Section
 
-    section = Section.objects.get(heading="Challenges Faced and Solutions").pk
-    paths = [*(p.format(section=section) for p in MEMBER_SCREENS), f"/join/{invite.token}/"]
+    from pathlib import Path
+
+    from portfolio.models import Page, User
+    from portfolio.readme import parse_readme
+    from portfolio.services import page_import
+
+    section = Section.objects.get(heading="Challenges Faced and Solutions")
+    section.save_text(
+        heading=section.heading,
+        body=section.body.replace("Paginated the endpoint", "Paginated the endpoint (50 a page)"),
+        base_version=section.version,
+        by=section.page.author,
+    )
+    revision = section.revisions.first().pk
+    readme = Path(__file__).resolve().parents[1] / "portfolio/tests/fixtures/readmes"
+    imported = page_import(
+        cohort=section.page.cohort,
+        author=User.objects.get(username="lena"),
+        parsed=parse_readme((readme / "12-reference-links-toc.md").read_text()),
+    )
+    assert Page.objects.filter(pk=imported.pk).exists()
+    formats = {"section": section.pk, "revision": revision, "imported": imported.slug}
+    paths = [*(p.format(**formats) for p in MEMBER_SCREENS), f"/join/{invite.token}/"]
     visit_all(browser, live_server.url, paths, "member", login=True)

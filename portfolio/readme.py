@@ -443,7 +443,9 @@ def structure(doc: Document, *, meta: dict, fallback_title: str) -> ParsedPage:
 
 
 def page_bytes(title_source: str, sources: list[str]) -> int:
-    return len(title_source.encode()) + sum(len(source.encode()) for source in sources)
+    """What a page's Markdown weighs: trailing whitespace at the end does not count, as
+    an export may add a line break there."""
+    return len((title_source + "".join(sources)).rstrip().encode())
 
 
 def too_big(size: int) -> str:
@@ -464,7 +466,8 @@ def export_markdown(
     title the document does not have) goes into one trailing comment."""
     text = title_source + "".join(sections)
     meta: dict = {}
-    if find_title(parse_document(title_source)) is None and title:
+    own = find_title(parse_document(title_source))
+    if title and (own.text if own else "") != title:
         meta["title"] = title
     if summary:
         meta["summary"] = summary
