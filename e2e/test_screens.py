@@ -154,11 +154,9 @@ def test_visitor_screens_fit_phone_and_desktop(browser: Browser, live_server):
 
 def test_member_screens_fit_phone_and_desktop(browser: Browser, live_server):
     invite = cohort_with_people()
-    from portfolio.models import Section
-
     from pathlib import Path
 
-    from portfolio.models import Page, User
+    from portfolio.models import Page, Section, User
     from portfolio.readme import parse_readme
     from portfolio.services import page_import
 
