@@ -15,6 +15,7 @@ from __future__ import annotations
 import bisect
 import html
 import re
+import secrets
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -265,7 +266,8 @@ _ATTRIBUTES = {
     "a": {"href", "title", "class", "aria-label", "id"},
     "img": {"src", "alt", "title", "width", "height"},
     "code": {"class"},
-    "span": {"class"},
+    # An id on a span marks where the renderer cuts the document into parts.
+    "span": {"class", "id"},
     "sup": {"class"},
     "ul": {"class"},
     "li": {"class", "id"},
@@ -399,28 +401,46 @@ class RenderedDocument:
     references: dict[str, Any] = field(default_factory=dict)
 
 
-def heading_of(doc: Document, block: Block) -> Heading | None:
+def _heading_parts(doc: Document, block: Block) -> tuple[Heading, str] | None:
+    """A heading block's level, plain text and id, and its inline HTML (not yet clean)."""
     opening = block.opening(doc)
     if opening.type != "heading_open":
         return None
     inline = doc.tokens[block.start + 1]
     inner = _md.renderer.renderInline(inline.children or [], _md.options, doc.env)
-    return Heading(
+    heading = Heading(
         level=int(opening.tag[1]),
         text=(opening.meta or {}).get("text", ""),
-        html=_INLINE_CLEANER.clean(inner).strip(),
+        html="",
         anchor=str(opening.attrGet("id") or ""),
     )
+    return heading, inner
+
+
+_SKIPPED = {"<!--": "-->", "<script": "</script", "<style": "</style", "<textarea": "</textarea"}
 
 
 def _without_first_h1(rendered: str) -> str:
-    """The head's HTML minus the title's own <h1> element (the page shows the title)."""
+    """The head's HTML minus the title's own <h1> element (the page shows the title):
+    the first one a browser would show, not one inside a comment or a script."""
     lowered = rendered.lower()
-    start = lowered.find("<h1")
-    end = lowered.find("</h1>", start)
-    if start == -1 or end == -1:
-        return rendered
-    return rendered[:start] + rendered[end + len("</h1>") :]
+    position = 0
+    while True:
+        found = [(lowered.find(mark, position), mark) for mark in [*_SKIPPED, "<h1"]]
+        found = [(start, mark) for start, mark in found if start != -1]
+        if not found:
+            return rendered
+        start, mark = min(found)
+        if mark != "<h1":
+            end = lowered.find(_SKIPPED[mark], start + len(mark))
+            if end == -1:
+                return rendered
+            position = end + 1
+            continue
+        end = lowered.find("</h1>", start)
+        if end == -1:
+            return rendered
+        return rendered[:start] + rendered[end + len("</h1>") :]
 
 
 def render_parts(
@@ -430,28 +450,56 @@ def render_parts(
 
     A headed part whose first block is a heading gets it apart (`heading`); the rest is
     its `html`. The block at `title_line` is the page's title, which the page shows
-    itself: a Markdown heading there is left out, an HTML block loses its <h1>."""
+    itself: a Markdown heading there is left out, an HTML block loses its <h1>.
+
+    The document is sanitised whole, with markers between the parts, then cut at the
+    markers: so HTML that spans parts behaves as in the file rendered at once (an open
+    <details> wraps what follows, a <script> swallows it), and each cut piece is
+    sanitised again on its own, so every stored fragment is balanced."""
     buckets: list[list[Block]] = [[] for _ in starts]
     for block in doc.blocks:
         buckets[max(0, bisect.bisect_right(starts, block.line) - 1)].append(block)
-    result = RenderedDocument(references=dict(doc.env.get("references", {})))
     render = _md.renderer.render
+    cut = f"{ANCHOR_PREFIX}cut-{secrets.token_hex(8)}"
+    flow: list[str] = []
+    headings: dict[int, Heading] = {}
     for number, blocks in enumerate(buckets):
-        part = RenderedPart()
         if blocks and headed[number] and blocks[0].line == starts[number]:
-            part.heading = heading_of(doc, blocks[0])
-            if part.heading is not None:
+            found = _heading_parts(doc, blocks[0])
+            if found is not None:
+                headings[number], inner = found
+                flow += [f'<span id="{cut}-h{number}"></span>', inner]
                 blocks = blocks[1:]
-        pieces = []
+        flow.append(f'<span id="{cut}-b{number}"></span>')
         for block in blocks:
             is_title = block.line == title_line
             if is_title and block.opening(doc).type == "heading_open":
                 continue
             piece = render(doc.tokens[block.start : block.stop], _md.options, doc.env)
-            pieces.append(_without_first_h1(piece) if is_title else piece)
-        part.html = clean("".join(pieces)) if pieces else ""
-        result.parts.append(part)
+            flow.append(_without_first_h1(piece) if is_title else piece)
+    flow.append(f'<span id="{cut}-fn"></span>')
     if doc.footnotes_start < len(doc.tokens):
-        footnotes = doc.tokens[doc.footnotes_start :]
-        result.footnotes_html = clean(render(footnotes, _md.options, doc.env))
+        flow.append(render(doc.tokens[doc.footnotes_start :], _md.options, doc.env))
+    cleaned = clean("".join(flow))
+    # Markers inside raw text (an unclosed <textarea>) come out as text: drop them.
+    cleaned = re.sub(f"&lt;span id=&quot;{cut}-\\w+&quot;&gt;&lt;/span&gt;", "", cleaned)
+    cleaned = re.sub(f'&lt;span id="{cut}-\\w+"&gt;&lt;/span&gt;', "", cleaned)
+    pieces: dict[str, str] = {}
+    chunks = re.split(f'<span id="{cut}-(\\w+)"></span>', cleaned)
+    for name, chunk in zip(chunks[1::2], chunks[2::2], strict=True):
+        pieces[name] = chunk
+    result = RenderedDocument(references=dict(doc.env.get("references", {})))
+    for number in range(len(starts)):
+        part = RenderedPart(html=_balanced(pieces.get(f"b{number}", "")))
+        if number in headings:
+            part.heading = headings[number]
+            part.heading.html = _INLINE_CLEANER.clean(pieces.get(f"h{number}", "")).strip()
+        result.parts.append(part)
+    result.footnotes_html = _balanced(pieces.get("fn", ""))
     return result
+
+
+def _balanced(fragment: str) -> str:
+    """A piece cut out of the whole document, with what it left open closed and what
+    it closes without opening dropped."""
+    return clean(fragment) if fragment.strip() else ""

@@ -116,7 +116,35 @@ def _strip_tags(content: str) -> str:
     return "".join(pieces)
 
 
+_RAW_TEXT = ("script", "style", "textarea", "title", "xmp")
+
+
+# What opens a stretch of HTML a browser does not show as elements, and what ends it.
+_HIDDEN = {"<!--": "-->", **{f"<{tag}": f"</{tag}" for tag in _RAW_TEXT}}
+
+
+def _without_raw_text(content: str) -> tuple[str, bool]:
+    """HTML minus what a browser never shows as elements (comments, the text of
+    <script>, <style>, <textarea>…), and whether one of those is left open."""
+    lowered = content.lower()
+    pieces, position = [], 0
+    while True:
+        found = [(lowered.find(mark, position), mark) for mark in _HIDDEN]
+        found = [(start, mark) for start, mark in found if start != -1]
+        if not found:
+            break
+        start, mark = min(found)
+        pieces.append(content[position:start])
+        end = lowered.find(_HIDDEN[mark], start + len(mark))
+        if end == -1:
+            return "".join(pieces), True
+        position = end + len(_HIDDEN[mark])
+    pieces.append(content[position:])
+    return "".join(pieces), False
+
+
 def _html_title(content: str) -> str | None:
+    content = _without_raw_text(content)[0]
     lowered = content.lower()
     start = lowered.find("<h1")
     if start == -1 or lowered[start + 3 : start + 4] not in {">", " ", "\t", "\n"}:
@@ -150,6 +178,10 @@ def find_title(doc: Document) -> Title | None:
                     return None
                 found, text = block, (opening.meta or {}).get("text", "")
             elif opening.type == "html_block":
+                if _without_raw_text(opening.content)[1]:
+                    # A <script> or <textarea> left open hides what follows it in a
+                    # browser, whatever Markdown makes of it: no title can follow.
+                    return None
                 title = _html_title(opening.content)
                 if title is not None:
                     found, text = block, title
@@ -347,24 +379,36 @@ class ParsedPage:
         return found
 
 
+def _meta_data(comment: str) -> dict | None:
+    comment = comment.strip()
+    if not (comment.startswith("<!--") and comment.endswith("-->")):
+        return None
+    inner = comment[4:-3].strip()
+    if not inner.startswith("nexus"):
+        return None
+    try:
+        data = json.loads(inner[len("nexus") :])
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
 def _take_meta(text: str, doc: Document) -> tuple[str, dict | None]:
-    """Find the nexus metadata comment (an HTML block of its own), return the text
-    without it (and the blank lines it leaves) and its data."""
+    """Find the nexus metadata comment and return the text without it (and the blank
+    lines it leaves) and its data. An export puts it on the last line, where it is
+    found whatever the document left open above it (a code fence, a comment); older
+    exports put it under the title, as an HTML block of its own."""
+    stripped = text.rstrip()
+    start = stripped.rfind("\n<!-- nexus ") + 1
+    if stripped.startswith("<!-- nexus ", start) and "\n" not in stripped[start:]:
+        data = _meta_data(stripped[start:])
+        if data is not None:
+            body = stripped[:start].rstrip()
+            return (body + "\n" if body else ""), data
     for block in reversed(doc.blocks):
         opening = block.opening(doc)
-        if opening.type != "html_block":
-            continue
-        content = opening.content.strip()
-        if not (content.startswith("<!--") and content.endswith("-->")):
-            continue
-        inner = content[4:-3].strip()
-        if not inner.startswith("nexus"):
-            continue
-        try:
-            data = json.loads(inner[len("nexus") :])
-        except ValueError:
-            continue
-        if not isinstance(data, dict):
+        data = _meta_data(opening.content) if opening.type == "html_block" else None
+        if data is None:
             continue
         offsets = _line_offsets(text)
         start, end = offsets[block.line], offsets[min(block.end_line, len(offsets) - 1)]

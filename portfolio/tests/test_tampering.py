@@ -159,7 +159,10 @@ def build_world() -> dict:
         **deleted,
         **sections,
         **comments,
-        "lena_created_revision": Revision.objects.filter(page=lena_page, kind="created").first(),
+        # Any version of a section can be restored: another page's is still not hers.
+        "pete_created_revision": Revision.objects.filter(
+            page=pages["pete_page"], kind="created"
+        ).first(),
         "A_lena": Membership.objects.get(user=lena, cohort=cohort),
         "A_otto": Membership.objects.get(user=otto, cohort=cohort),
         "B_oscar": Membership.objects.get(user=oscar, cohort=other_cohort),
@@ -352,7 +355,7 @@ URL_ID_SWAPS: list[Attack] = [
         Attack(f"lena-restores-{key}", "lena", "revision_restore", "post",
                on_page("lena_page", key), 404)
         for key in ["lena_open_deleted", "pete_page_deleted", "oscar_page_deleted",
-                    "olga_page_deleted", "lena_created_revision", "missing", "overflow"]
+                    "olga_page_deleted", "pete_created_revision", "missing", "overflow"]
     ),
     Attack("lena-removes-another-pages-tag", "lena", "tag_remove", "post",
            lambda w: [*page_of("lena_page")(w), "secret-tag"], 404),
