@@ -1,5 +1,5 @@
 """Keep the public page cache true: any change to what an author's public responses
-show bumps that author's generation (see portfolio.pagecache). Section changes need no
+show bumps that author's generation (see portfolio.web.pagecache). Section changes need no
 receiver: every one of them goes through Page.touch(), which bumps.
 
 Also keep the mentor dashboard's cached cohort activity true (portfolio.dashboards)."""
@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from portfolio.dashboards import forget_activity
 from portfolio.models import Cohort, Page, Review, Revision, User
-from portfolio.pagecache import bump
+from portfolio.web.pagecache import bump
 
 
 def _author_of(page_id: int) -> str:

@@ -120,8 +120,8 @@ def cache_from_url(url: str, *, name: str = "REDIS_URL") -> dict:
         raise ImproperlyConfigured(f"{name} must start with redis://, rediss:// or unix://.")
     return {
         # A Redis outage must cost a cache miss, not a request: short timeouts, and
-        # portfolio.cache turns errors into logged misses (see its docstring).
-        "BACKEND": "portfolio.cache.ResilientRedisCache",
+        # portfolio.web.cache turns errors into logged misses (see its docstring).
+        "BACKEND": "portfolio.web.cache.ResilientRedisCache",
         "LOCATION": url,
         "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "nexus"),
         "OPTIONS": {
@@ -178,10 +178,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "portfolio.middleware.PermissionsPolicyMiddleware",
+    "portfolio.web.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Anonymous public pages from Redis, before sessions, CSRF and the view run.
-    "portfolio.pagecache.PublicPageCacheMiddleware",
+    "portfolio.web.pagecache.PublicPageCacheMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -191,9 +191,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Before any view reads the body: oversized forms get Nexus's 413, DEBUG or not.
-    "portfolio.middleware.RequestLimitsMiddleware",
+    "portfolio.web.middleware.RequestLimitsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "portfolio.middleware.HtmxMessagesMiddleware",
+    "portfolio.web.middleware.HtmxMessagesMiddleware",
 ]
 
 FORM_RENDERER = "portfolio.forms.NexusFormRenderer"

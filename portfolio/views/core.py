@@ -12,10 +12,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
 from django_htmx.http import trigger_client_event
 
-from portfolio import health, pagecache
 from portfolio.dashboards import learner_dashboard
 from portfolio.models import Membership
 from portfolio.views.cohorts import pending_invite
+from portfolio.web import health, pagecache
 
 
 @require_safe

@@ -32,7 +32,6 @@ from portfolio.http import HtmxHttpRequest, parse_id
 from portfolio.limits import MAX_PAGE_BYTES, MAX_SECTION_BODY
 from portfolio.markdown import render_markdown
 from portfolio.models import Page, Revision, RevisionKind, Section, StaleVersion, Tag
-from portfolio.pagecache import public_cache
 from portfolio.permissions import (
     PageAction,
     cohorts_for_new_pages,
@@ -43,6 +42,7 @@ from portfolio.permissions import (
 from portfolio.readme import heading_markdown, page_bytes, parse_readme, render_page, too_big
 from portfolio.services import page_create, page_export, page_import, tag_get_or_create
 from portfolio.threads import build_threads
+from portfolio.web.pagecache import public_cache
 
 TEMPLATE = "portfolio/page_detail.html"
 MAX_TAGS = 10

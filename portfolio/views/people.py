@@ -12,8 +12,8 @@ from django.views.decorators.vary import vary_on_headers
 from portfolio.forms import DeleteAccountForm, ProfileForm
 from portfolio.http import HtmxHttpRequest
 from portfolio.models import Page, Role, Status
-from portfolio.pagecache import public_cache
 from portfolio.permissions import can_edit_profile, get_profile_for
+from portfolio.web.pagecache import public_cache
 
 
 @require_safe

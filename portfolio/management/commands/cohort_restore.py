@@ -52,7 +52,7 @@ from portfolio.management.commands.cohort_backup import (
 )
 from portfolio.management.progress import Progress
 from portfolio.models import Cohort, Comment, EmailPreference, Membership, Page, Tag, User
-from portfolio.pagecache import bump
+from portfolio.web.pagecache import bump
 
 BY_LABEL = {label(model): model for model in MODELS}
 OWNED = [model for model in MODELS if model not in SHARED]

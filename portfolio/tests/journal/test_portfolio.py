@@ -44,7 +44,7 @@ def test_robots_txt_points_to_the_sitemap_and_away_from_private_areas(client):
 def test_the_print_stylesheet_drops_navigation_and_tools(client):
     from pathlib import Path
 
-    css = (Path(__file__).resolve().parents[2] / "static" / "css" / "nexus.css").read_text()
+    css = (Path(__file__).resolve().parents[3] / "static" / "css" / "nexus.css").read_text()
     printing = css[css.index("@media print") :]
     for selector in [".site-header", ".page-aside", ".section-tools", ".comment-box"]:
         assert selector in printing

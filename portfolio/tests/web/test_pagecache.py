@@ -8,10 +8,10 @@ from django.core.cache import caches
 from django.urls import reverse
 
 from conftest import make_page
-from portfolio import cache as resilient
-from portfolio import pagecache
 from portfolio.models import Page
 from portfolio.tests import stack
+from portfolio.web import cache as resilient
+from portfolio.web import pagecache
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -212,7 +212,7 @@ def private_redis(settings, monkeypatch):
     monkeypatch.setattr(resilient.ResilientRedisCache, "RETRY_AFTER", 0.2)
     settings.CACHES = {
         "default": {
-            "BACKEND": "portfolio.cache.ResilientRedisCache",
+            "BACKEND": "portfolio.web.cache.ResilientRedisCache",
             "LOCATION": server.url,
             "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.3, "SOCKET_TIMEOUT": 0.3},
         }

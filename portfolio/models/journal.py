@@ -531,7 +531,7 @@ class Page(models.Model):
 
     def touch(self) -> None:
         """Record a change to the page's content."""
-        from portfolio.pagecache import bump
+        from portfolio.web.pagecache import bump
 
         self.updated_at = timezone.now()
         Page.objects.filter(pk=self.pk).update(

@@ -19,7 +19,7 @@ from portfolio.models import Page
 from portfolio.readme import export_markdown, normalise, parse_readme
 from portfolio.services import page_export, page_import
 
-READMES = sorted((Path(__file__).resolve().parent / "fixtures" / "readmes").glob("*.md"))
+READMES = sorted((Path(__file__).resolve().parents[1] / "fixtures" / "readmes").glob("*.md"))
 _META = re.compile(r"\n*<!-- nexus \{.*\} -->\n?\Z", re.DOTALL)
 _ANCHOR = re.compile(r'<a class="anchor"[^>]*>#</a>')
 _TAG = re.compile(r"<[^>]+>")

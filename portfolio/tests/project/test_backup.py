@@ -35,9 +35,9 @@ from portfolio.models import (
     Tag,
     User,
 )
-from portfolio.pagecache import generation_key
 from portfolio.search import search
 from portfolio.services import comment_post, page_submit, review_submit, tag_get_or_create
+from portfolio.web.pagecache import generation_key
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,8 @@ import logging
 import pytest
 from django_redis.cache import RedisCache
 
-from portfolio import cache as resilient
-from portfolio.cache import ResilientRedisCache
+from portfolio.web import cache as resilient
+from portfolio.web.cache import ResilientRedisCache
 
 DEAD = "redis://127.0.0.1:9/0"
 

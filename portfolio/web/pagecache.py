@@ -8,7 +8,7 @@ after the transaction commits. The next request reads the new generation and mis
 so every edit is visible at once; old entries are never read again and expire.
 
 A hit reads the generation and the entry in one round trip (a Lua script in
-portfolio.cache) and touches no database. The generation is read *before* the page is
+portfolio.web.cache) and touches no database. The generation is read *before* the page is
 rendered, so a render that raced an edit is stored under the old generation, where
 nobody looks any more.
 
@@ -34,7 +34,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.urls import Resolver404, resolve
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
-from portfolio.cache import advance_generations, current_generation
+from portfolio.web.cache import advance_generations, current_generation
 
 logger = logging.getLogger("nexus.cache")
 

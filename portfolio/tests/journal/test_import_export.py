@@ -10,7 +10,7 @@ from portfolio.models import Page
 from portfolio.readme import parse_readme
 from portfolio.services import page_export
 
-SAMPLE = Path(__file__).resolve().parent / "fixtures" / "project-nexus-README.md"
+SAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "project-nexus-README.md"
 
 NASTY = """\
 <p align="center"><img src="https://img.shields.io/badge/build-passing-brightgreen" alt="build"></p>

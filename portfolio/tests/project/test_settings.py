@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 
-SETTINGS = Path(__file__).resolve().parents[2] / "site_config" / "settings.py"
+SETTINGS = Path(__file__).resolve().parents[3] / "site_config" / "settings.py"
 VARIABLES = [
     "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS", "DATABASE_URL",
     "REDIS_URL", "EMAIL_HOST", "EMAIL_PORT", "EMAIL_USE_TLS", "EMAIL_USE_SSL",
@@ -89,7 +89,7 @@ def test_a_bad_database_url_is_refused_by_name(monkeypatch, url):
 def test_redis_url_selects_the_resilient_django_redis_backend(monkeypatch):
     s = load(monkeypatch, REDIS_URL="redis://cache:6379/2", CACHE_KEY_PREFIX="blue")
     cache = s["CACHES"]["default"]
-    assert cache["BACKEND"] == "portfolio.cache.ResilientRedisCache"
+    assert cache["BACKEND"] == "portfolio.web.cache.ResilientRedisCache"
     assert cache["LOCATION"] == "redis://cache:6379/2"
     assert cache["KEY_PREFIX"] == "blue"
     assert cache["OPTIONS"]["SOCKET_TIMEOUT"] <= 1

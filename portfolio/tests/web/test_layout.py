@@ -11,7 +11,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django_htmx.middleware import HtmxMiddleware
 
-from portfolio.middleware import HtmxMessagesMiddleware
+from portfolio.web.middleware import HtmxMessagesMiddleware
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from conftest import DEFAULT_PASSWORD
 
 UNREACHABLE_REDIS = {
     "default": {
-        "BACKEND": "portfolio.cache.ResilientRedisCache",
+        "BACKEND": "portfolio.web.cache.ResilientRedisCache",
         # Port 9 (discard) is closed here, so every connection is refused at once.
         "LOCATION": "redis://127.0.0.1:9/0",
         "OPTIONS": {
@@ -40,7 +40,7 @@ def test_healthz_names_the_database_when_it_is_down(client, monkeypatch):
     def refuse(*args, **kwargs):
         raise OperationalError("connection refused")
 
-    monkeypatch.setattr("portfolio.health.connection.cursor", refuse)
+    monkeypatch.setattr("portfolio.web.health.connection.cursor", refuse)
     response = client.get(reverse("healthz"))
     assert response.status_code == 503
     assert response.json()["database"] == "unavailable"

@@ -1,0 +1,3 @@
+"""Nexus's models, by domain. Everything is importable from `portfolio.models`."""
+
+from portfolio.models.journal import *  # noqa: F403
