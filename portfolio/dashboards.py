@@ -12,6 +12,7 @@ from django.db.models import Aggregate, Count, Min, OuterRef, Q, QuerySet, Subqu
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
+from portfolio.generations import advance_generations, current_generation
 from portfolio.models import (
     Cohort,
     Comment,
@@ -24,7 +25,6 @@ from portfolio.models import (
     User,
     Visibility,
 )
-from portfolio.web.cache import advance_generations, current_generation
 
 WEEKS = 12
 PAGE_SIZE = 50

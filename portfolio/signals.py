@@ -1,49 +1,82 @@
-"""Keep the public page cache true: any change to what an author's public responses
-show bumps that author's generation (see portfolio.web.pagecache). Section changes need no
-receiver: every one of them goes through Page.touch(), which bumps.
+"""The one place that keeps cached copies true.
 
-Also keep the mentor dashboard's cached cohort activity true (portfolio.dashboards)."""
+Public page cache (portfolio.web.pagecache): any change to what an author's public
+responses show bumps that author's generation, after commit, once per transaction
+(portfolio.generations): their pages (saved, deleted, or touched by a change to any
+section), tags, reviews, their profile or account, their cohort's name. A reviewer's
+name shows on the pages they reviewed, so renaming or deleting them bumps those
+authors too.
+
+Also keeps the mentor dashboard's cached cohort activity true (portfolio.dashboards)."""
 
 from __future__ import annotations
 
 from datetime import date
 
 from django.db import transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
 from django.utils import timezone
 
 from portfolio.dashboards import forget_activity
-from portfolio.models import Cohort, Page, Review, Revision, User
-from portfolio.web.pagecache import bump
+from portfolio.generations import bump_authors
+from portfolio.models import Cohort, Page, Review, Revision, User, page_touched
 
 
 def _author_of(page_id: int) -> str:
     return Page.objects.filter(pk=page_id).values_list("author__username", flat=True).first() or ""
 
 
+def _username_of(page: Page) -> str:
+    author = page._state.fields_cache.get("author")
+    if author is None:
+        return (
+            User.objects.filter(pk=page.author_id).values_list("username", flat=True).first() or ""
+        )
+    return author.username
+
+
 @receiver([post_save, post_delete], sender=Page)
 def page_changed(sender, instance: Page, **kwargs) -> None:
-    author = instance._state.fields_cache.get("author")
-    if author is None:
-        author = User.objects.filter(pk=instance.author_id).first()
-    bump(author.username if author else "")
+    bump_authors(_username_of(instance))
+
+
+@receiver(page_touched, sender=Page)
+def page_content_changed(sender, page: Page, **kwargs) -> None:
+    bump_authors(_username_of(page))
 
 
 @receiver(m2m_changed, sender=Page.tags.through)
 def tags_changed(sender, instance, action: str, **kwargs) -> None:
     if action.startswith("post_") and isinstance(instance, Page):
-        bump(_author_of(instance.pk))
+        bump_authors(_author_of(instance.pk))
 
 
 @receiver(post_save, sender=Review)
 def review_saved(sender, instance: Review, **kwargs) -> None:
-    bump(_author_of(instance.page_id))
+    bump_authors(_author_of(instance.page_id))
+
+
+def _reviewed_authors(user: User) -> list[str]:
+    return list(
+        Review.objects.filter(reviewer=user)
+        .values_list("page__author__username", flat=True)
+        .distinct()
+    )
 
 
 @receiver(post_save, sender=User)
-def user_saved(sender, instance: User, **kwargs) -> None:
-    bump(instance.username)
+def user_saved(sender, instance: User, created: bool, update_fields, **kwargs) -> None:
+    # A new account has nothing cached yet; signing in only records the time.
+    if created or (update_fields is not None and set(update_fields) <= {"last_login"}):
+        return
+    bump_authors(instance.username, *_reviewed_authors(instance))
+
+
+@receiver(pre_delete, sender=User)
+def user_deleted(sender, instance: User, **kwargs) -> None:
+    # Before the delete: afterwards their reviews no longer name them.
+    bump_authors(instance.username, *_reviewed_authors(instance))
 
 
 @receiver(post_save, sender=Cohort)
@@ -51,7 +84,7 @@ def cohort_saved(sender, instance: Cohort, **kwargs) -> None:
     authors = (
         Page.objects.filter(cohort=instance).values_list("author__username", flat=True).distinct()
     )
-    bump(*authors)
+    bump_authors(*authors)
 
 
 @receiver(post_save, sender=Page)

@@ -1,19 +1,23 @@
+"""Journal pages: a page is one Markdown document, cut into sections that are edited
+one at a time and rendered together (see portfolio.readme and portfolio.markdown)."""
+
 from __future__ import annotations
 
-import re
-import secrets
 import uuid
 
-from django.contrib.auth.models import AbstractUser, BaseUserManager
-from django.contrib.postgres.search import SearchVectorField
+from django.apps import apps
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
-from django.db import models, transaction
-from django.db.models.functions import Lower
+from django.db import connection, models, transaction
+from django.db.models import StringAgg
+from django.db.models.functions import Coalesce, Lower
+from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
 
 from portfolio.limits import MAX_PAGE_BYTES, MAX_SECTION_BODY, MAX_SECTIONS
+from portfolio.models.accounts import User
+from portfolio.models.cohorts import Cohort, Membership, Role
 from portfolio.readme import (
     heading_markdown,
     open_ends,
@@ -25,373 +29,6 @@ from portfolio.readme import (
     sealed_head,
     too_big,
 )
-
-# Handles live at /@<username>/, so they stay URL-safe, and words that name (or may
-# one day name) a part of the site are refused to avoid confusing look-alike pages.
-RESERVED_USERNAMES = frozenset(
-    [
-        "about",
-        "accounts",
-        "admin",
-        "administrator",
-        "api",
-        "app",
-        "assets",
-        "auth",
-        "cohort",
-        "cohorts",
-        "dashboard",
-        "docs",
-        "email",
-        "explore",
-        "healthz",
-        "help",
-        "home",
-        "join",
-        "login",
-        "logout",
-        "me",
-        "media",
-        "mentor",
-        "mentors",
-        "new",
-        "nexus",
-        "notifications",
-        "organizer",
-        "pages",
-        "portfolio",
-        "privacy",
-        "profile",
-        "review",
-        "robots",
-        "root",
-        "search",
-        "security",
-        "settings",
-        "signup",
-        "sitemap",
-        "staff",
-        "static",
-        "support",
-        "system",
-        "terms",
-        "user",
-        "users",
-        "www",
-    ]
-)
-
-
-def validate_not_reserved(value: str) -> None:
-    if value.lower() in RESERVED_USERNAMES:
-        raise ValidationError(
-            "“%(value)s” is reserved. Please choose another username.",
-            code="reserved",
-            params={"value": value},
-        )
-
-
-username_format = RegexValidator(
-    r"^[a-zA-Z0-9](?:[a-zA-Z0-9_-]*[a-zA-Z0-9])?\Z",
-    "Use letters, digits, hyphens and underscores, starting and ending with a letter or digit.",
-    code="invalid_username",
-)
-username_validators = [username_format, validate_not_reserved]
-
-
-class UserManager(BaseUserManager):
-    use_in_migrations = True
-
-    def get_by_natural_key(self, username: str | None) -> User:
-        return self.get(email__iexact=username)
-
-    def _create(self, email: str, username: str, password: str | None, **extra) -> User:
-        if not email:
-            raise ValueError("An email address is required.")
-        if not username:
-            raise ValueError("A username is required.")
-        user = self.model(email=self.normalize_email(email), username=username.lower(), **extra)
-        user.set_password(password)
-        user.save(using=self._db)
-        return user
-
-    def create_user(self, email: str, username: str, password: str | None = None, **extra) -> User:
-        extra.setdefault("is_staff", False)
-        extra.setdefault("is_superuser", False)
-        return self._create(email, username, password, **extra)
-
-    def create_superuser(
-        self, email: str, username: str, password: str | None = None, **extra
-    ) -> User:
-        extra.update(is_staff=True, is_superuser=True)
-        return self._create(email, username, password, **extra)
-
-
-class User(AbstractUser):
-    """A Nexus account. The email is the login; the username is the public handle."""
-
-    username = models.CharField(
-        max_length=30,
-        unique=True,
-        validators=username_validators,
-        help_text="Your handle in URLs: nexus/@handle. Letters, digits, - and _.",
-        error_messages={"unique": "That username is taken."},
-    )
-    email = models.EmailField(
-        "email address", unique=True, error_messages={"unique": "That email is in use."}
-    )
-    display_name = models.CharField(max_length=80, blank=True)
-    bio = models.TextField(max_length=500, blank=True)
-    # Up to five links (portfolio, GitHub, LinkedIn…), one per line.
-    links = models.TextField(max_length=1000, blank=True)
-    first_name = None
-    last_name = None
-
-    USERNAME_FIELD = "email"
-    EMAIL_FIELD = "email"
-    REQUIRED_FIELDS = ["username"]
-
-    objects = UserManager()
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
-            models.UniqueConstraint(Lower("username"), name="user_username_ci_unique"),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-    def clean(self) -> None:
-        super().clean()
-        self.username = self.username.lower()
-
-    def save(self, *args, **kwargs) -> None:
-        self.username = self.username.lower()
-        super().save(*args, **kwargs)
-
-    @property
-    def name(self) -> str:
-        return self.display_name or self.username
-
-    def get_full_name(self) -> str:
-        return self.name
-
-    def get_short_name(self) -> str:
-        return self.name
-
-    @property
-    def link_list(self) -> list[str]:
-        return [line.strip() for line in self.links.splitlines() if line.strip()]
-
-
-# Cohorts ------------------------------------------------------------------------------
-
-
-class Role(models.TextChoices):
-    LEARNER = "learner", "Learner"
-    MENTOR = "mentor", "Mentor"
-    ORGANIZER = "organizer", "Organizer"
-
-
-# /cohorts/new/ is a page of its own, so no cohort may be called "new".
-RESERVED_COHORT_SLUGS = frozenset({"new"})
-
-
-class Cohort(models.Model):
-    name = models.CharField(max_length=120)
-    slug = models.SlugField(
-        max_length=60,
-        unique=True,
-        help_text="Its address: /cohorts/<slug>/. Lowercase letters, digits and hyphens.",
-        error_messages={"unique": "Another cohort already uses this address."},
-    )
-    program = models.CharField(
-        max_length=120, blank=True, help_text="e.g. ProDev Backend Engineering"
-    )
-    description = models.TextField(max_length=4000, blank=True)
-    starts_on = models.DateField("starts", null=True, blank=True)
-    ends_on = models.DateField("ends", null=True, blank=True)
-    archived_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["name"]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(starts_on__isnull=True)
-                | models.Q(ends_on__isnull=True)
-                | models.Q(ends_on__gte=models.F("starts_on")),
-                name="cohort_ends_after_it_starts",
-            ),
-            models.CheckConstraint(
-                condition=~models.Q(slug__in=sorted(RESERVED_COHORT_SLUGS)),
-                name="cohort_slug_not_reserved",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-    def get_absolute_url(self) -> str:
-        return reverse("cohort_detail", args=[self.slug])
-
-    @property
-    def archived(self) -> bool:
-        return self.archived_at is not None
-
-    def archive(self) -> None:
-        self.archived_at = timezone.now()
-        self.save(update_fields=["archived_at", "updated_at"])
-
-    def restore(self) -> None:
-        self.archived_at = None
-        self.save(update_fields=["archived_at", "updated_at"])
-
-
-class LastOrganizerError(ValidationError):
-    """Raised when a change would leave a cohort without an organizer."""
-
-
-class Membership(models.Model):
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
-    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="memberships")
-    role = models.CharField(max_length=16, choices=Role.choices, default=Role.LEARNER)
-    joined_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["joined_at"]
-        constraints = [
-            models.UniqueConstraint(fields=["user", "cohort"], name="membership_once_per_cohort"),
-            models.CheckConstraint(
-                condition=models.Q(role__in=Role.values), name="membership_role_valid"
-            ),
-        ]
-        indexes = [models.Index(fields=["cohort", "role"], name="membership_cohort_role")]
-
-    def __str__(self) -> str:
-        return f"{self.user} in {self.cohort} as {self.role}"
-
-    def _lock_organizers(self) -> None:
-        """Lock the cohort's organizers, so two demotions cannot both pass the check."""
-        list(
-            Membership.objects.select_for_update()
-            .filter(cohort_id=self.cohort_id, role=Role.ORGANIZER)
-            .values_list("pk", flat=True)
-        )
-
-    def _is_last_organizer(self) -> bool:
-        if self.role != Role.ORGANIZER:
-            return False
-        others = Membership.objects.filter(cohort_id=self.cohort_id, role=Role.ORGANIZER)
-        return not others.exclude(pk=self.pk).exists()
-
-    def change_role(self, role: str) -> None:
-        with transaction.atomic():
-            self._lock_organizers()
-            if role != Role.ORGANIZER and self._is_last_organizer():
-                raise LastOrganizerError(
-                    "A cohort needs at least one organizer. Make someone else an organizer first."
-                )
-            self.role = role
-            self.save(update_fields=["role"])
-
-    def remove(self) -> None:
-        with transaction.atomic():
-            self._lock_organizers()
-            if self._is_last_organizer():
-                raise LastOrganizerError(
-                    "The last organizer cannot leave or be removed. "
-                    "Make someone else an organizer first."
-                )
-            self.delete()
-
-
-def new_invite_token() -> str:
-    return secrets.token_urlsafe(24)
-
-
-class InviteState(models.TextChoices):
-    ACTIVE = "active", "Active"
-    EXPIRED = "expired", "Expired"
-    REVOKED = "revoked", "Revoked"
-    USED_UP = "used_up", "Used up"
-
-
-class InviteUnusable(Exception):
-    def __init__(self, state: str) -> None:
-        super().__init__(state)
-        self.state = state
-
-
-class Invite(models.Model):
-    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="invites")
-    role = models.CharField(max_length=16, choices=Role.choices, default=Role.LEARNER)
-    token = models.CharField(max_length=64, unique=True, default=new_invite_token, editable=False)
-    expires_at = models.DateTimeField()
-    max_uses = models.PositiveIntegerField(default=30)
-    uses = models.PositiveIntegerField(default=0)
-    revoked_at = models.DateTimeField(null=True, blank=True)
-    created_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, related_name="invites_created"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(role__in=Role.values), name="invite_role_valid"
-            ),
-            models.CheckConstraint(condition=models.Q(max_uses__gte=1), name="invite_max_uses_1"),
-            models.CheckConstraint(
-                condition=models.Q(uses__lte=models.F("max_uses")), name="invite_uses_within_max"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_role_display()} invite to {self.cohort}"
-
-    @property
-    def state(self) -> str:
-        if self.revoked_at is not None:
-            return InviteState.REVOKED
-        if self.uses >= self.max_uses:
-            return InviteState.USED_UP
-        if self.expires_at <= timezone.now():
-            return InviteState.EXPIRED
-        return InviteState.ACTIVE
-
-    @property
-    def is_active(self) -> bool:
-        return self.state == InviteState.ACTIVE
-
-    def revoke(self) -> None:
-        if self.revoked_at is None:
-            self.revoked_at = timezone.now()
-            self.save(update_fields=["revoked_at"])
-
-    def accept(self, user: User) -> tuple[Membership, bool]:
-        """Join the cohort. Returns (membership, created); accepting twice is harmless."""
-        with transaction.atomic():
-            invite = Invite.objects.select_for_update().select_related("cohort").get(pk=self.pk)
-            existing = Membership.objects.filter(user=user, cohort_id=invite.cohort_id).first()
-            if existing is not None:
-                return existing, False
-            if invite.cohort.archived:
-                raise InviteUnusable("archived")
-            if invite.state != InviteState.ACTIVE:
-                raise InviteUnusable(invite.state)
-            membership = Membership.objects.create(
-                user=user, cohort_id=invite.cohort_id, role=invite.role
-            )
-            Invite.objects.filter(pk=invite.pk).update(uses=models.F("uses") + 1)
-        self.refresh_from_db(fields=["uses"])
-        return membership, True
-
-
-# Journal pages --------------------------------------------------------------------------
 
 
 class Visibility(models.TextChoices):
@@ -438,6 +75,9 @@ class PageQuerySet(models.QuerySet):
             | models.Q(visibility=Visibility.MENTORS, cohort_id__in=reviewing)
         )
 
+
+# Sent by Page.touch() after any change to what a page says.
+page_touched = Signal()
 
 # Sections whose rendered fields a page render may change.
 RENDERED_FIELDS = ["heading", "heading_html", "heading_id", "body_html"]
@@ -530,25 +170,19 @@ class Page(models.Model):
         )
 
     def touch(self) -> None:
-        """Record a change to the page's content."""
-        from portfolio.web.pagecache import bump
-
+        """Record a change to the page's content; `page_touched` tells whoever keeps
+        copies of it (the public page cache) that they are stale."""
         self.updated_at = timezone.now()
         Page.objects.filter(pk=self.pk).update(
             updated_at=self.updated_at, content_version=models.F("content_version") + 1
         )
         self.content_version += 1
         self.refresh_search()
-        bump(self.author.username)
+        page_touched.send(sender=Page, page=self)
 
     def refresh_search(self) -> None:
-        from django.db import connection
-
         if connection.vendor != "postgresql":
             return
-        from django.contrib.postgres.search import SearchVector
-        from django.db.models import StringAgg
-        from django.db.models.functions import Coalesce
 
         def gathered(field: str):
             return Coalesce(
@@ -738,7 +372,9 @@ class Page(models.Model):
         self.status = last.verdict if last else Status.DRAFT
         self.submitted_at = None
         self.save(update_fields=["status", "submitted_at"])
-        Claim.objects.filter(page=self).delete()
+        # Claims belong to the review workflow (portfolio.models.feedback), which
+        # builds on pages: found by name, not imported back.
+        apps.get_model("portfolio", "Claim").objects.filter(page=self).delete()
 
     def move_section(self, section: Section, direction: str) -> bool:
         """Swap a section with its neighbour above ("up") or below ("down"). The text
@@ -1048,283 +684,3 @@ class Revision(models.Model):
             section.record(RevisionKind.RESTORED, by=by)
             page.touch()
         return section
-
-
-# Comments -------------------------------------------------------------------------------
-
-MENTION = re.compile(r"(?<![\w/@.])@([A-Za-z0-9](?:[A-Za-z0-9_-]{0,28}[A-Za-z0-9])?)\b")
-
-
-class Comment(models.Model):
-    """A comment on a page, or on one of its sections, optionally about quoted words.
-
-    A thread is a root comment and its replies (one level). The thread's state —
-    resolved, addressed — lives on the root. A comment remembers the section revision
-    it was written against, so it can tell when the text changed under it."""
-
-    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="comments")
-    section = models.ForeignKey(
-        Section, on_delete=models.SET_NULL, null=True, blank=True, related_name="comments"
-    )
-    # Which section's thread this is, stable across the section's delete and restore.
-    section_uid = models.UUIDField(null=True, blank=True, db_index=True)
-    parent = models.ForeignKey(
-        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies"
-    )
-    author = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="comments")
-    body = models.TextField(max_length=5000)
-    body_html = models.TextField(blank=True, editable=False)
-    quote = models.CharField(max_length=500, blank=True)
-    page_version = models.PositiveIntegerField()
-    section_version = models.PositiveIntegerField(null=True, blank=True)
-    revision = models.ForeignKey(
-        Revision, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    mentions = models.ManyToManyField(User, blank=True, related_name="mentioned_in")
-    created_at = models.DateTimeField(default=timezone.now)
-    edited_at = models.DateTimeField(null=True, blank=True)
-    deleted_at = models.DateTimeField(null=True, blank=True)
-    resolved_at = models.DateTimeField(null=True, blank=True)
-    resolved_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    addressed_at = models.DateTimeField(null=True, blank=True)
-    addressed_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    addressed_revision = models.ForeignKey(
-        Revision, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-
-    class Meta:
-        ordering = ["created_at", "id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(parent__isnull=True) | models.Q(quote=""),
-                name="comment_replies_quote_nothing",
-            ),
-        ]
-        indexes = [models.Index(fields=["page", "created_at"], name="comment_page_created")]
-
-    def __str__(self) -> str:
-        return f"Comment by {self.author} on {self.page}"
-
-    @property
-    def is_root(self) -> bool:
-        return self.parent_id is None
-
-    @property
-    def is_deleted(self) -> bool:
-        return self.deleted_at is not None
-
-    @property
-    def is_resolved(self) -> bool:
-        return self.resolved_at is not None
-
-    def render(self, *, mentionable: dict[str, User]) -> list[User]:
-        """Render the body; @username of a cohort member becomes a profile link.
-        Returns the users mentioned."""
-        from portfolio.markdown import render_markdown
-
-        mentioned: dict[int, User] = {}
-
-        def link(match: re.Match) -> str:
-            user = mentionable.get(match.group(1).lower())
-            if user is None:
-                return match.group(0)
-            mentioned[user.pk] = user
-            return f"[@{user.username}](/@{user.username}/)"
-
-        self.body_html = render_markdown(MENTION.sub(link, self.body))
-        return list(mentioned.values())
-
-    def edit(self, body: str, *, mentionable: dict[str, User]) -> None:
-        self.body = body
-        users = self.render(mentionable=mentionable)
-        self.edited_at = timezone.now()
-        self.save(update_fields=["body", "body_html", "edited_at"])
-        self.mentions.set(users)
-
-    def soft_delete(self) -> None:
-        self.deleted_at = timezone.now()
-        self.body, self.body_html, self.quote = "", "", ""
-        self.save(update_fields=["deleted_at", "body", "body_html", "quote"])
-        self.mentions.clear()
-
-    def resolve(self, *, by: User) -> None:
-        self.resolved_at, self.resolved_by = timezone.now(), by
-        self.save(update_fields=["resolved_at", "resolved_by"])
-
-    def reopen(self) -> None:
-        self.resolved_at, self.resolved_by = None, None
-        self.addressed_at, self.addressed_by, self.addressed_revision = None, None, None
-        self.save(
-            update_fields=[
-                "resolved_at",
-                "resolved_by",
-                "addressed_at",
-                "addressed_by",
-                "addressed_revision",
-            ]
-        )
-
-    def mark_addressed(self, *, by: User, revision: Revision | None) -> None:
-        self.addressed_at, self.addressed_by = timezone.now(), by
-        self.addressed_revision = revision
-        self.save(update_fields=["addressed_at", "addressed_by", "addressed_revision"])
-
-
-# Reviews ------------------------------------------------------------------------------
-
-
-class Verdict(models.TextChoices):
-    APPROVED = "approved", "Approve"
-    CHANGES_REQUESTED = "changes_requested", "Request changes"
-
-
-class Review(models.Model):
-    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="reviews")
-    reviewer = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, related_name="reviews_given"
-    )
-    verdict = models.CharField(max_length=20, choices=Verdict.choices)
-    summary = models.TextField(max_length=5000)
-    # The page's content_version the verdict was about.
-    page_version = models.PositiveIntegerField()
-    # How long the page had waited in the queue, for the queue's health figures.
-    waited = models.DurationField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(verdict__in=Verdict.values), name="review_verdict_valid"
-            )
-        ]
-        indexes = [models.Index(fields=["page", "-created_at"], name="review_page_created")]
-
-    def __str__(self) -> str:
-        return f"{self.get_verdict_display()} on {self.page}"
-
-
-class Mark(models.TextChoices):
-    GOOD = "good", "Looks good"
-    NEEDS_WORK = "needs_work", "Needs work"
-
-
-class SectionMark(models.Model):
-    """A mentor's verdict on one section. It holds while the section is unchanged: a
-    mark whose section_version is not the section's current version has expired."""
-
-    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="marks")
-    section_uid = models.UUIDField()
-    section_version = models.PositiveIntegerField()
-    mark = models.CharField(max_length=12, choices=Mark.choices)
-    reviewer = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
-    comment = models.ForeignKey(
-        Comment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["page", "section_uid"], name="one_mark_per_section"),
-            models.CheckConstraint(condition=models.Q(mark__in=Mark.values), name="mark_valid"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_mark_display()} ({self.section_uid})"
-
-
-class Claim(models.Model):
-    """A mentor saying "I'm reviewing this one", so two do not review the same page."""
-
-    page = models.OneToOneField(Page, on_delete=models.CASCADE, related_name="claim")
-    mentor = models.ForeignKey(User, on_delete=models.CASCADE, related_name="claims")
-    claimed_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField()
-
-    def __str__(self) -> str:
-        return f"{self.mentor} reviews {self.page}"
-
-    @property
-    def active(self) -> bool:
-        return self.expires_at > timezone.now()
-
-    def held_by_someone_else(self, user: User) -> bool:
-        """Whether this claim keeps `user` off the page: an active claim of another."""
-        return self.active and self.mentor_id != user.pk
-
-
-class SavedReply(models.Model):
-    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="saved_replies")
-    owner = models.ForeignKey(User, on_delete=models.CASCADE, related_name="saved_replies")
-    title = models.CharField(max_length=80)
-    body = models.TextField(max_length=2000)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["title"]
-
-    def __str__(self) -> str:
-        return self.title
-
-
-# Notifications ------------------------------------------------------------------------
-
-
-class NotificationKind(models.TextChoices):
-    SUBMITTED = "submitted", "A page is submitted for review"
-    REVIEWED = "reviewed", "Your page is reviewed"
-    COMMENT = "comment", "Someone comments on your page"
-    REPLY = "reply", "Someone replies in your thread"
-    MENTION = "mention", "Someone mentions you"
-    RESOLVED = "resolved", "Your thread is resolved"
-    ADDRESSED = "addressed", "Your feedback is addressed"
-
-
-class Delivery(models.TextChoices):
-    IMMEDIATE = "immediate", "Right away"
-    DIGEST = "digest", "Daily digest"
-    OFF = "off", "Off"
-
-
-class Notification(models.Model):
-    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
-    actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
-    kind = models.CharField(max_length=12, choices=NotificationKind.choices)
-    verb = models.CharField(max_length=200)
-    page = models.ForeignKey(Page, on_delete=models.CASCADE, null=True, related_name="+")
-    url = models.CharField(max_length=300)
-    created_at = models.DateTimeField(default=timezone.now)
-    read_at = models.DateTimeField(null=True, blank=True)
-    emailed_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        indexes = [
-            models.Index(fields=["recipient", "-created_at"], name="notification_inbox"),
-            models.Index(
-                fields=["recipient"],
-                condition=models.Q(read_at__isnull=True),
-                name="notification_unread",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.actor} {self.verb}"
-
-
-class EmailPreference(models.Model):
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="email_preferences")
-    kind = models.CharField(max_length=12, choices=NotificationKind.choices)
-    delivery = models.CharField(max_length=10, choices=Delivery.choices)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["user", "kind"], name="one_preference_per_kind")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.user}: {self.kind} {self.delivery}"

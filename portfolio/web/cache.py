@@ -1,14 +1,11 @@
 from __future__ import annotations
 
 import logging
-import secrets
 import threading
 import time
 from typing import Any
 
-from django.core.cache import cache
 from django.core.cache.backends.locmem import LocMemCache
-from django.db import transaction
 from django_redis.cache import RedisCache
 from django_redis.exceptions import ConnectionInterrupted
 from redis.exceptions import RedisError
@@ -147,33 +144,3 @@ class ResilientRedisCache(RedisCache):
         if self._location in _down_since:
             self._mark(None)
         return result
-
-
-# Generations: a counter per subject (an author, a cohort). Cached values are stored
-# under keys that end with the generation current when they were computed; moving the
-# generation on makes every one of them unreachable at once, and they expire unread.
-
-
-def fresh_generation() -> int:
-    # Random, not 1: an evicted counter must never bring back entries of an old life.
-    return secrets.randbelow(2**40) + 1
-
-
-def current_generation(key: str) -> int:
-    """The generation under `key`, made if there is none; 0 when the cache is down."""
-    cache.add(key, fresh_generation(), None)
-    return int(cache.get(key) or 0)
-
-
-def advance_generations(*keys: str) -> None:
-    """Move these generations on once the current transaction commits."""
-
-    def apply() -> None:
-        for key in keys:
-            try:
-                cache.incr(key)
-            except ValueError:  # never existed, or evicted
-                cache.set(key, fresh_generation(), None)
-
-    if keys:
-        transaction.on_commit(apply)

@@ -34,7 +34,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.urls import Resolver404, resolve
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
-from portfolio.web.cache import advance_generations, current_generation
+from portfolio.generations import author_key, current_generation
 
 logger = logging.getLogger("nexus.cache")
 
@@ -49,16 +49,6 @@ def _count(name: str) -> None:
         STATS[name] += 1
 
 
-def generation_key(username: str) -> str:
-    return f"gen:author:{username.lower()}"
-
-
-def bump(*usernames: str) -> None:
-    """Invalidate every cached response about these authors, once the change commits."""
-    names = {name.lower() for name in usernames if name}
-    advance_generations(*(generation_key(name) for name in sorted(names)))
-
-
 def cacheable(request: HttpRequest) -> bool:
     return (
         request.method in {"GET", "HEAD"}
@@ -71,8 +61,8 @@ def cacheable(request: HttpRequest) -> bool:
 def _lookup(username: str, stem: str) -> tuple[int, dict | None]:
     reader = getattr(cache, "get_generational", None)
     if reader is not None:
-        return reader(generation_key(username), stem)
-    generation = cache.get(generation_key(username)) or 0
+        return reader(author_key(username), stem)
+    generation = cache.get(author_key(username)) or 0
     return int(generation), cache.get(f"{stem}{generation}")
 
 
@@ -160,7 +150,7 @@ class PublicPageCacheMiddleware:
         _count("misses")
         request.nexus_page_cache = (
             stem,
-            generation or current_generation(generation_key(username)),
+            generation or current_generation(author_key(username)),
         )
         response = self.get_response(request)
         store = getattr(response, "nexus_store", None)

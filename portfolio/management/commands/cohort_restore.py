@@ -38,6 +38,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.db.models.functions import Lower
 
 from portfolio.dashboards import forget_activity
+from portfolio.generations import bump_authors
 from portfolio.management.commands.cohort_backup import (
     FORMAT,
     MODELS,
@@ -52,7 +53,6 @@ from portfolio.management.commands.cohort_backup import (
 )
 from portfolio.management.progress import Progress
 from portfolio.models import Cohort, Comment, EmailPreference, Membership, Page, Tag, User
-from portfolio.web.pagecache import bump
 
 BY_LABEL = {label(model): model for model in MODELS}
 OWNED = [model for model in MODELS if model not in SHARED]
@@ -171,7 +171,7 @@ class Command(BaseCommand):
                     transaction.set_rollback(True)
                 else:
                     self.reset_sequences()
-                    bump(*(row.object.username for row in rows[User]))
+                    bump_authors(*(row.object.username for row in rows[User]))
                     # Revisions were written without signals: drop cached activity.
                     forget_activity(cohort.pk)
         except IntegrityError as error:

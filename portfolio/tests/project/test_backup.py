@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from conftest import DEFAULT_PASSWORD, make_invite, make_page, make_user
+from portfolio.generations import author_key
 from portfolio.management.commands import cohort_backup
 from portfolio.models import (
     Claim,
@@ -37,7 +38,6 @@ from portfolio.models import (
 )
 from portfolio.search import search
 from portfolio.services import comment_post, page_submit, review_submit, tag_get_or_create
-from portfolio.web.pagecache import generation_key
 
 pytestmark = pytest.mark.django_db
 
@@ -188,7 +188,7 @@ def round_trip(transactional_db, personas, cohort, other_cohort, tmp_path) -> Si
     backed_up = backup(path)
     call_command("flush", interactive=False, verbosity=0)
     assert not User.objects.exists() and not Comment.objects.exists()
-    cache.set(generation_key("lena"), 41, None)
+    cache.set(author_key("lena"), 41, None)
     restored = restore(path)
     expected = {k: row for k, row in before.items() if k not in built.left_out}
     return SimpleNamespace(
@@ -255,7 +255,7 @@ def test_a_page_backed_up_without_a_search_vector_gets_one(rich, cohort, learner
 
 
 def test_a_restore_makes_the_public_page_cache_forget_the_restored_people(round_trip):
-    assert cache.get(generation_key("lena")) != 41
+    assert cache.get(author_key("lena")) != 41
 
 
 # Refusals ------------------------------------------------------------------------------

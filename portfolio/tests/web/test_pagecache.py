@@ -235,3 +235,53 @@ def test_redis_stopped_pages_still_answer_and_redis_back_caching_resumes(
     time.sleep(0.3)
     assert client.get(public.get_absolute_url())["X-Cache"] == "miss"
     assert client.get(public.get_absolute_url())["X-Cache"] == "hit"
+
+
+@pytest.mark.parametrize("with_pages", [False, True], ids=["no-pages", "with-pages"])
+def test_a_deleted_account_leaves_the_public_cache_at_once(client, cohort, with_pages):
+    from conftest import make_user
+
+    zed = make_user("zed", display_name="Zed")
+    urls = [reverse("profile", args=["zed"])]
+    if with_pages:
+        urls.append(make_page(zed, cohort, visibility="public").get_absolute_url())
+    for url in urls:
+        client.get(url)
+        assert client.get(url)["X-Cache"] == "hit"
+    zed.delete()
+    for url in urls:
+        assert client.get(url).status_code == 404
+
+
+def test_a_reviewers_new_name_shows_on_the_cached_pages_they_reviewed(client, public, mentor):
+    from portfolio.services import page_submit, review_submit
+
+    page_submit(page=public, by=public.author)
+    review_submit(page=public, reviewer=mentor, verdict="approved", summary="Well done.")
+    client.get(public.get_absolute_url())
+    assert client.get(public.get_absolute_url())["X-Cache"] == "hit"
+    mentor.display_name = "Maya Okafor"
+    mentor.save()
+    fresh = client.get(public.get_absolute_url())
+    assert fresh["X-Cache"] == "miss"
+    assert "Maya Okafor" in fresh.content.decode()
+
+
+def test_a_change_moves_the_authors_generation_on_once(public, learner):
+    from django.core.cache import cache
+
+    from portfolio.generations import author_key
+
+    client_key = author_key("lena")
+    before = cache.get(client_key) or 0
+    public.save_meta(title="New title", summary="New summary", base_version=public.version)
+    # The page row's save and the content change each ask; the generation moves once.
+    assert cache.get(client_key) == before + 1
+
+
+def test_signing_in_does_not_empty_the_cache(client, public, learner):
+    client.get(public.get_absolute_url())
+    client.force_login(learner)
+    learner.save(update_fields=["last_login"])
+    client.logout()
+    assert client.get(public.get_absolute_url())["X-Cache"] == "hit"
