@@ -55,14 +55,7 @@ def notify(
             Notification(recipient=user, actor=actor, kind=kind, verb=verb, page=page, url=url)
         )
     created = Notification.objects.bulk_create(rows)
-    ids = [n.pk for n in created if n.pk is not None]
-    if not ids:
-        # Some databases do not return ids from bulk_create; fetch the rows back.
-        ids = list(
-            Notification.objects.filter(
-                recipient_id__in=seen, kind=kind, url=url, emailed_at__isnull=True
-            ).values_list("pk", flat=True)
-        )
+    ids = [n.pk for n in created]
     if ids:
         transaction.on_commit(lambda: send_notification_emails.enqueue(ids))
     return created
@@ -137,8 +130,11 @@ def send_notification_emails(notification_ids: list[int]) -> int:
 def send_digests() -> tuple[int, int]:
     """Send each user who chose a daily digest the notifications not emailed yet.
 
-    Rows are marked emailed as they are sent, so running this twice sends nothing twice.
-    Returns (users emailed, notifications included)."""
+    Per user, one transaction locks the rows still unsent (skipping rows another run
+    holds), marks them, and sends exactly those: a row is marked emailed only in the
+    transaction that sends it, and a failed send rolls the marks back. So two runs at
+    once never mark a row without sending it, and running this twice sends nothing
+    twice. Returns (users emailed, notifications included)."""
     digest_kinds: dict[int, set[str]] = {}
     for user_id, kind in EmailPreference.objects.filter(delivery=Delivery.DIGEST).values_list(
         "user_id", "kind"
@@ -146,20 +142,30 @@ def send_digests() -> tuple[int, int]:
         digest_kinds.setdefault(user_id, set()).add(kind)
     users = included = 0
     for user in User.objects.filter(pk__in=digest_kinds):
+        try:
+            sent = _send_digest(user, digest_kinds[user.pk])
+        except Exception:
+            # Nothing of this user's is marked; the next run tries again.
+            logger.exception("could not send the digest of user %s", user.pk)
+            continue
+        if sent:
+            users += 1
+            included += sent
+    return users, included
+
+
+def _send_digest(user: User, kinds: set[str]) -> int:
+    with transaction.atomic():
         pending = list(
-            Notification.objects.filter(
-                recipient=user, kind__in=digest_kinds[user.pk], emailed_at__isnull=True
-            ).select_related("actor")
+            Notification.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(recipient=user, kind__in=kinds, emailed_at__isnull=True)
+            .select_related("actor")
+            .order_by("created_at", "pk")
         )
         if not pending:
-            continue
-        with transaction.atomic():
-            claimed = Notification.objects.filter(
-                pk__in=[n.pk for n in pending], emailed_at__isnull=True
-            ).update(emailed_at=timezone.now())
-            if claimed != len(pending):
-                continue
-            _send(user, f"Your daily digest: {len(pending)} updates", "digest", {"items": pending})
-        users += 1
-        included += len(pending)
-    return users, included
+            return 0
+        Notification.objects.filter(pk__in=[n.pk for n in pending]).update(
+            emailed_at=timezone.now()
+        )
+        _send(user, f"Your daily digest: {len(pending)} updates", "digest", {"items": pending})
+    return len(pending)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 from django.core import mail
+from django.core.mail import EmailMultiAlternatives
 from django.core.management import call_command
 from django.urls import reverse
 
@@ -203,3 +204,88 @@ def test_with_the_database_queue_the_worker_sends_the_email(learner, mentor, set
     assert DBTaskResult.objects.count() == 1
     call_command("db_worker", "--batch", "--interval", "0")
     assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_digest_runs_at_once_send_every_notification_exactly_once(mentor):
+    """Two schedulers firing together while notifications keep arriving: every row
+    marked emailed is in exactly one sent digest, and none is left behind."""
+    import re
+    import threading
+
+    from django.db import connection
+
+    from conftest import make_user
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL; SQLite runs one writer at a time")
+    people = [make_user(f"digest{n}") for n in range(3)]
+    for person in people:
+        EmailPreference.objects.create(user=person, kind="comment", delivery="digest")
+    made = iter(range(10_000))
+
+    def produce(count: int) -> None:
+        for _ in range(count):
+            number = next(made)
+            notify(
+                recipients=[people[number % len(people)]],
+                actor=mentor,
+                kind="comment",
+                verb=f"event-{number}-end",
+                page=None,
+                url="/",
+            )
+
+    produce(40)
+    start = threading.Barrier(3)
+    failures: list[BaseException] = []
+
+    def run(work) -> None:
+        try:
+            start.wait()
+            for _ in range(40):
+                work()
+        except BaseException as error:  # reported below, with the thread's traceback lost
+            failures.append(error)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=run, args=(send_digests,)),
+        threading.Thread(target=run, args=(send_digests,)),
+        threading.Thread(target=run, args=(lambda: produce(2),)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    send_digests()  # what arrived after the last runs
+    sent = [int(n) for message in mail.outbox for n in re.findall(r"event-(\d+)-end", message.body)]
+    assert len(sent) == len(set(sent)), "a notification went out twice"
+    assert sorted(sent) == sorted(
+        int(re.search(r"event-(\d+)-end", verb).group(1))
+        for verb in Notification.objects.values_list("verb", flat=True)
+    ), "a notification was marked emailed and never sent"
+    assert not Notification.objects.filter(emailed_at__isnull=True).exists()
+
+
+def test_a_digest_that_fails_to_send_marks_nothing_and_the_others_go(
+    learner, peer, mentor, monkeypatch, django_capture_on_commit_callbacks
+):
+    for person in (learner, peer):
+        EmailPreference.objects.create(user=person, kind="comment", delivery="digest")
+    with django_capture_on_commit_callbacks(execute=True):
+        for person in (learner, peer):
+            notify(recipients=[person], actor=mentor, kind="comment", verb="hi", page=None, url="/")
+    real_send = EmailMultiAlternatives.send
+
+    def send(message, *args, **kwargs):
+        if message.to == [learner.email]:
+            raise OSError("mailbox full")
+        return real_send(message, *args, **kwargs)
+
+    monkeypatch.setattr(EmailMultiAlternatives, "send", send)
+    assert send_digests() == (1, 1)
+    assert [message.to for message in mail.outbox] == [[peer.email]]
+    assert Notification.objects.get(recipient=learner).emailed_at is None
