@@ -298,7 +298,13 @@ def comment_abilities(user: User | None, comment: Comment) -> dict[str, bool]:
 
 
 def get_comment_for(user: User, page: Page, pk: int, action: CommentAction) -> Comment:
-    comment = Comment.objects.select_related("author").filter(pk=pk, page=page).first()
+    # Someone who cannot read the page's discussion learns nothing of what is in it:
+    # a comment they cannot see answers as one that does not exist.
+    comment = (
+        Comment.objects.select_related("author").filter(pk=pk, page=page).first()
+        if can_read_comments(user, page)
+        else None
+    )
     if comment is None:
         raise Http404("No such comment.")
     comment.page = page

@@ -297,3 +297,57 @@ def test_read_only_urls_refuse_post_with_405(client, personas, objects, name):
     client.force_login(personas["organizer"])
     row = next(row for row in MATRIX if row.name == name)
     assert client.post(reverse(name, args=row.args(objects))).status_code == 405
+
+
+# Existence never leaks: what a persona cannot see answers exactly as what does not exist.
+
+MEMBERS = {"learner", "peer", "mentor", "organizer"}
+# Who can see each kind of object when its page is public (and so visible to all).
+SEEN_BY = {
+    comment: MEMBERS,  # the discussion is the cohort's
+    deleted: MEMBERS,  # history too
+    live_revision: MEMBERS,
+    notification: {"learner"},  # its recipient
+    saved_reply: {"mentor"},  # its owner
+}
+ID_ROWS = [row for row in MATRIX if row.args in SEEN_BY]
+# Objects seen by whoever sees what holds them: sections of a page, and memberships,
+# invites and queued pages of a cohort (outsiders and visitors 404 on the cohort).
+SEEN_WITH_THEIR_CONTAINER = {section, learner_membership, invite, in_review}
+
+
+def id_taking_urls(patterns=None, prefix: str = "") -> set[str]:
+    names: set[str] = set()
+    for entry in patterns if patterns is not None else get_resolver().url_patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            if entry.namespace not in EXTERNAL_NAMESPACES:
+                names |= id_taking_urls(entry.url_patterns, route)
+        elif entry.name and "<int:" in route:
+            names.add(entry.name)
+    return names
+
+
+def test_every_id_taking_url_is_checked_for_leaks():
+    kinds = {row.args for row in MATRIX if row.name in id_taking_urls()}
+    assert kinds == set(SEEN_BY) | SEEN_WITH_THEIR_CONTAINER
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("row", "persona"),
+    [(row, persona) for row in ID_ROWS for persona in PERSONAS if persona not in SEEN_BY[row.args]],
+    ids=lambda value: value if isinstance(value, str) else f"{value.method}-{value.name}",
+)
+def test_an_invisible_object_answers_as_a_missing_one(client, personas, objects, row, persona):
+    for page in (objects["page"], objects["in_review"]):
+        page.visibility = "public"
+        page.save()
+    if personas[persona] is not None:
+        client.force_login(personas[persona])
+    real = row.args(objects)
+    missing = [*real[:-1], 987_654]
+    call = getattr(client, row.method)
+    seen = call(reverse(row.name, args=real), row.data).status_code
+    unknown = call(reverse(row.name, args=missing), row.data).status_code
+    assert seen == unknown, f"{persona} {row.name}: {seen} for a real one, {unknown} for none"

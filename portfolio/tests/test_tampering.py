@@ -493,9 +493,10 @@ SEEN_NOT_OWNED: list[Attack] = [
     *attacks_on_routes(
         "maya-on-lenas-reply", "maya", COMMENT_ROUTES, on_page("lena_page", "lena_reply"), 403
     ),
+    # The page is public, its discussion is not: its comments answer as missing ones.
     *attacks_on_routes(
         "lena-on-another-cohorts-public-page", "lena", COMMENT_ROUTES,
-        on_page("oscar_page", "oscar_on_oscar"), 403,
+        on_page("oscar_page", "oscar_on_oscar"), 404,
     ),
     Attack("lena-comments-on-another-cohorts-public-page", "lena", "comment_create", "post",
            page_of("oscar_page"), 403, lambda w: {"body": "Hello from A"}),
