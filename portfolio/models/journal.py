@@ -352,29 +352,39 @@ class Page(models.Model):
                 [*RENDERED_FIELDS, "heading_source", "spacing_before", "spacing_after"],
             )
 
+    def _lock_status(self) -> None:
+        """Lock the row and read its state afresh: two submits (a double click, two
+        tabs) must not both pass the check."""
+        fresh = Page.objects.select_for_update().only("status", "visibility").get(pk=self.pk)
+        self.status, self.visibility = fresh.status, fresh.visibility
+
     def submit(self) -> bool:
         """Ask for a review. A private page is raised to mentors so they can read it;
         returns whether that happened."""
-        if self.status == Status.IN_REVIEW:
-            raise ValidationError("This page is already waiting for a review.")
-        raised = self.visibility == Visibility.PRIVATE
-        if raised:
-            self.visibility = Visibility.MENTORS
-        self.status, self.submitted_at = Status.IN_REVIEW, timezone.now()
-        changed = ["status", "submitted_at", *(["visibility"] if raised else [])]
-        self.save(update_fields=changed)
+        with transaction.atomic():
+            self._lock_status()
+            if self.status == Status.IN_REVIEW:
+                raise ValidationError("This page is already waiting for a review.")
+            raised = self.visibility == Visibility.PRIVATE
+            if raised:
+                self.visibility = Visibility.MENTORS
+            self.status, self.submitted_at = Status.IN_REVIEW, timezone.now()
+            changed = ["status", "submitted_at", *(["visibility"] if raised else [])]
+            self.save(update_fields=changed)
         return raised
 
     def withdraw(self) -> None:
-        if self.status != Status.IN_REVIEW:
-            raise ValidationError("Only a page waiting for review can be withdrawn.")
-        last = self.reviews.first()
-        self.status = last.verdict if last else Status.DRAFT
-        self.submitted_at = None
-        self.save(update_fields=["status", "submitted_at"])
-        # Claims belong to the review workflow (portfolio.models.feedback), which
-        # builds on pages: found by name, not imported back.
-        apps.get_model("portfolio", "Claim").objects.filter(page=self).delete()
+        with transaction.atomic():
+            self._lock_status()
+            if self.status != Status.IN_REVIEW:
+                raise ValidationError("Only a page waiting for review can be withdrawn.")
+            last = self.reviews.first()
+            self.status = last.verdict if last else Status.DRAFT
+            self.submitted_at = None
+            self.save(update_fields=["status", "submitted_at"])
+            # Claims belong to the review workflow (portfolio.models.feedback), which
+            # builds on pages: found by name, not imported back.
+            apps.get_model("portfolio", "Claim").objects.filter(page=self).delete()
 
     def move_section(self, section: Section, direction: str) -> bool:
         """Swap a section with its neighbour above ("up") or below ("down"). The text
