@@ -224,11 +224,11 @@ def cohort_dashboard(cohort: Cohort, sort: str, page: str | None = None) -> dict
             page__cohort=cohort, created_at__gte=now - timedelta(days=7), waited__isnull=False
         ).only("waited")
     ]
+    first = (number - 1) * PAGE_SIZE + 1
     return {
         "learners": listing,
         "page_number": number,
-        "first_shown": (number - 1) * PAGE_SIZE + 1,
-        "last_shown": (number - 1) * PAGE_SIZE + len(listing),
+        "shown": f"Learners {first}–{first + len(listing) - 1}",
         "previous_page": number - 1 if number > 1 else None,
         "next_page": number + 1 if more else None,
         "columns": [

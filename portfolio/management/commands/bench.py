@@ -165,7 +165,7 @@ class Command(BaseCommand):
                 "postgres://postgres@127.0.0.1:5432/nexus_bench)."
             )
         if options["server"] == "granian" and shutil.which("granian") is None:
-            raise CommandError("granian is not installed: `uv sync --group bench`.")
+            raise CommandError("granian is not installed: run `uv sync` (it is in the dev group).")
         self.ensure_database()
         self.step("Migrating")
         call_command("migrate", "--noinput", verbosity=0)

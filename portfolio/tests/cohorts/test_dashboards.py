@@ -134,10 +134,10 @@ def test_a_large_cohort_shows_a_page_of_learners_at_a_time(
     url = reverse("cohort_dashboard", args=[cohort.slug])
     first = client.get(url + "?sort=name").content.decode()
     assert "Lena Learner</a>" in first and "Pete Peer</a>" not in first
-    assert "Learners 1–1" in first and '?sort=name&amp;page=2">Next' in first
+    assert "Learners 1–1" in first and '?sort=name&amp;page=2" rel="next">Next' in first
     second = client.get(url + "?sort=name&page=2").content.decode()
     assert "Pete Peer</a>" in second and "Lena Learner</a>" not in second
-    assert '?sort=name&amp;page=1">Previous' in second and ">Next<" not in second
+    assert '?sort=name&amp;page=1" rel="prev">Previous' in second and ">Next<" not in second
     assert "No more learners" in client.get(url + "?page=3").content.decode()
     assert "Lena Learner</a>" in client.get(url + "?page=nope").content.decode()
 
@@ -150,7 +150,7 @@ def test_the_sort_orders_the_whole_cohort_before_paging(
     client.force_login(mentor)
     url = reverse("cohort_dashboard", args=[cohort.slug]) + "?sort=sections"
     first = client.get(url).content.decode()
-    assert "Pete Peer</a>" in first and '?sort=sections&amp;page=2">Next' in first
+    assert "Pete Peer</a>" in first and '?sort=sections&amp;page=2" rel="next">Next' in first
 
 
 def test_past_activity_counts_until_a_page_turns_private(

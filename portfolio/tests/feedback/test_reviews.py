@@ -243,3 +243,16 @@ def test_the_review_email_reaches_the_author(
     assert "Maya Mentor approved “My journey”" in message.subject
     assert "/notifications/unsubscribe/" in message.body
     assert message.alternatives[0][1] == "text/html"
+
+
+def test_the_queue_pager_names_its_directions_by_waiting_time(client, mentor, learner, cohort):
+    from portfolio.views.reviews import QUEUE_PAGE_SIZE
+
+    for n in range(QUEUE_PAGE_SIZE + 1):
+        make_page(learner, cohort, title=f"Waiting {n}", status="in_review")
+    client.force_login(mentor)
+    first = client.get(reverse("review_queue", args=[cohort.slug])).content.decode()
+    second = client.get(reverse("review_queue", args=[cohort.slug]), {"page": 2}).content.decode()
+    # Oldest first: the next page waited less, the previous one longer.
+    assert 'rel="next">Waiting less long</a>' in first and "Newer" not in first
+    assert 'rel="prev">Waiting longer</a>' in second and "Older" not in second
