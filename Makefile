@@ -35,6 +35,7 @@ bench: install
 lint: install
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
+	$(UV) run python .ci/check_tests.py
 
 format: install
 	$(UV) run ruff check --fix .

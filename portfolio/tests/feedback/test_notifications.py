@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core import mail
 from django.core.mail import EmailMultiAlternatives
@@ -63,12 +65,19 @@ def test_the_list_query_count_is_fixed(
 ):
     for n in range(count):
         Notification.objects.create(
-            recipient=learner, actor=mentor, kind="comment", verb=f"n{n}", url="/"
+            recipient=learner, actor=mentor, kind="comment", verb=f"said thing {n}.", url="/"
         )
     client.force_login(learner)
     # Session, user, unread count, one count and one page (with actors) of rows.
     with django_assert_max_num_queries(5):
-        client.get(reverse("notification_list"))
+        response = client.get(reverse("notification_list"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    from portfolio.views.notifications import PAGE_SIZE
+
+    shown = re.findall(r"said thing (\d+)\.", html)
+    # Newest first, one page of them.
+    assert shown == [str(n) for n in range(count - 1, count - 1 - min(count, PAGE_SIZE), -1)]
 
 
 def test_opening_marks_read_and_goes_to_the_target(client, learner):
