@@ -214,7 +214,7 @@ class PageMetaForm(forms.Form):
         return " ".join(self.cleaned_data["title"].split())
 
     def clean_summary(self) -> str:
-        return self.cleaned_data["summary"].replace("\r\n", "\n").strip()
+        return self.cleaned_data["summary"].strip()
 
 
 class VisibilityForm(forms.Form):
@@ -330,7 +330,7 @@ class CommentForm(forms.Form):
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def clean_body(self) -> str:
-        return self.cleaned_data["body"].replace("\r\n", "\n").strip()
+        return self.cleaned_data["body"].strip()
 
     def clean_quote(self) -> str:
         return " ".join(self.cleaned_data.get("quote", "").split())
@@ -345,7 +345,7 @@ class CommentEditForm(forms.Form):
     )
 
     def clean_body(self) -> str:
-        return self.cleaned_data["body"].replace("\r\n", "\n").strip()
+        return self.cleaned_data["body"].strip()
 
 
 class ProfileForm(forms.ModelForm):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import F, Q, QuerySet, Subquery
 from django.utils.html import escape
@@ -45,8 +46,6 @@ def search(viewer: User | None, query: str) -> QuerySet[Page]:
     if not query:
         return pages.none()
     if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import SearchQuery, SearchRank
-
         terms = SearchQuery(query, search_type="websearch", config="english")
         return (
             pages.filter(search_vector=terms)

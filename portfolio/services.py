@@ -32,6 +32,7 @@ from portfolio.readme import (
     export_markdown,
     rebuild_heading,
 )
+from portfolio.threads import mentionable_users
 
 # The "Project Nexus" journal: the sections of the program's sample README, each with
 # a one-line prompt of what to write.
@@ -209,8 +210,6 @@ def comment_post(
     quote: str = "",
 ) -> Comment:
     """Post a comment or a reply and tell the people it concerns."""
-    from portfolio.threads import mentionable_users
-
     latest = (
         Revision.objects.filter(section_uid=section.uid).order_by("-pk").first()
         if section is not None
