@@ -22,13 +22,18 @@ run: install
 	$(UV) run python manage.py seed_demo
 	$(UV) run python manage.py runserver $(PORT)
 
+# The browser tests need a Chromium: .ci/tools finds the system's, or installs one
+# (apt-get as root on Debian/Ubuntu, else Playwright's own), and says which.
 test: install
+	@bash .ci/tools browser
 	$(UV) run pytest
 
 e2e: install
+	@bash .ci/tools browser
 	$(UV) run pytest e2e
 
 bench: install
+	@bash .ci/tools wrk
 	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) CACHE_KEY_PREFIX=nexus-bench \
 		$(UV) run python manage.py bench $(ARGS)
 

@@ -28,11 +28,22 @@ CHROMIUM_FLAGS = [
 ]
 
 
+ROOT = Path(__file__).resolve().parent.parent
+
+
 def chromium_path() -> str | None:
+    """The Chromium to drive: $CHROMIUM_PATH, the one `.ci/tools browser` found or
+    installed (`make test` runs it), or the system's; None means Playwright's own."""
     configured = os.environ.get("CHROMIUM_PATH") or os.environ.get("CHROME_PATH")
     if configured:
         return configured
-    return "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
+    chosen = ROOT / ".chromium-path"
+    if chosen.exists() and Path(chosen.read_text().strip()).exists():
+        return chosen.read_text().strip()
+    for candidate in ("/usr/bin/chromium", "/usr/bin/chromium-browser"):
+        if Path(candidate).exists():
+            return candidate
+    return None
 
 
 @pytest.fixture(scope="session")
