@@ -319,9 +319,9 @@ def test_a_row_id_taken_by_another_cohort_is_refused(rich, cohort, other_cohort,
     assert dump() == before
 
 
-def test_a_collision_only_the_database_sees_is_refused_too(objects, cohort, other_cohort, tmp_path):
+def test_a_collision_only_the_database_sees_is_refused_too(cohort, other_cohort, tmp_path):
+    token = make_invite(cohort).token
     backup(tmp_path / "b.json", verbosity=0)
-    token = objects["invite"].token
     cohort.delete()
     make_invite(other_cohort, token=token)
     before = dump()
@@ -375,7 +375,10 @@ BAD_FILES = {
 
 
 @pytest.mark.parametrize("change", BAD_FILES)
-def test_a_damaged_or_foreign_file_is_refused_with_the_reason(objects, cohort, tmp_path, change):
+def test_a_damaged_or_foreign_file_is_refused_with_the_reason(
+    journal, mentor, cohort, tmp_path, change
+):
+    comment_post(page=journal, author=mentor, body="A page, and a comment on it.")
     path = tmp_path / "b.json"
     backup(path, verbosity=0)
     cohort.delete()
@@ -431,14 +434,15 @@ def test_a_dry_run_reports_what_it_would_restore_and_changes_nothing(rich, cohor
     assert dump() == before
 
 
-def test_verbosity_zero_is_quiet(objects, cohort, tmp_path):
+def test_verbosity_zero_is_quiet(journal, cohort, tmp_path):
     assert backup(tmp_path / "b.json", verbosity=0) == ""
     cohort.delete()
     assert restore(tmp_path / "b.json", verbosity=0) == ""
     assert Cohort.objects.filter(slug="prodev-7").exists()
 
 
-def test_a_backup_to_standard_output_keeps_progress_on_stderr(objects):
+def test_a_backup_to_standard_output_keeps_progress_on_stderr(journal, peer):
+    make_page(peer, journal.cohort, title="Second")
     out, err = StringIO(), StringIO()
     call_command("cohort_backup", "prodev-7", "--output", "-", stdout=out, stderr=err)
     document = json.loads(out.getvalue())
@@ -458,7 +462,7 @@ def test_the_backup_holds_the_cohort_only_and_is_private_to_its_owner(rich, tmp_
     assert path.stat().st_mode & 0o077 == 0  # it holds password hashes
 
 
-def test_a_failed_backup_leaves_the_previous_file_alone(objects, tmp_path, monkeypatch):
+def test_a_failed_backup_leaves_the_previous_file_alone(journal, tmp_path, monkeypatch):
     path = tmp_path / "b.json"
     path.write_text("the previous backup")
 
