@@ -40,6 +40,7 @@ bench: install
 lint: install
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
+	$(UV) run mypy
 	$(UV) run python .ci/check_tests.py
 
 format: install

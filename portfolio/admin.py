@@ -1,26 +1,43 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 
 from portfolio.models import Cohort, Invite, Membership, User
 
+# These classes are generic in django-stubs only: Django's take no [Model] at run time.
+if TYPE_CHECKING:
+    UserChangeFormBase = UserChangeForm[User]
+    UserAdminBase = BaseUserAdmin[User]
+    MembershipInlineBase = admin.TabularInline[Membership, Cohort]
+    InviteInlineBase = admin.TabularInline[Invite, Cohort]
+    CohortAdminBase = admin.ModelAdmin[Cohort]
+    MembershipAdminBase = admin.ModelAdmin[Membership]
+    InviteAdminBase = admin.ModelAdmin[Invite]
+else:
+    UserChangeFormBase = UserChangeForm
+    UserAdminBase = BaseUserAdmin
+    MembershipInlineBase = InviteInlineBase = admin.TabularInline
+    CohortAdminBase = MembershipAdminBase = InviteAdminBase = admin.ModelAdmin
 
-class NexusUserCreationForm(UserCreationForm):
+
+class NexusUserCreationForm(UserCreationForm[User]):
     class Meta(UserCreationForm.Meta):
         model = User
-        fields = ["email", "username"]
+        fields = ("email", "username")
 
 
-class NexusUserChangeForm(UserChangeForm):
+class NexusUserChangeForm(UserChangeFormBase):
     class Meta(UserChangeForm.Meta):
         model = User
         fields = "__all__"
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(UserAdminBase):
     form = NexusUserChangeForm
     add_form = NexusUserCreationForm
     ordering = ["email"]
@@ -40,7 +57,7 @@ class UserAdmin(BaseUserAdmin):
     ]
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(MembershipInlineBase):
     model = Membership
     extra = 0
     autocomplete_fields = ["user"]
@@ -48,7 +65,7 @@ class MembershipInline(admin.TabularInline):
     readonly_fields = ["joined_at"]
 
 
-class InviteInline(admin.TabularInline):
+class InviteInline(InviteInlineBase):
     model = Invite
     extra = 0
     fields = ["role", "expires_at", "max_uses", "uses", "revoked_at", "created_by"]
@@ -56,7 +73,7 @@ class InviteInline(admin.TabularInline):
 
 
 @admin.register(Cohort)
-class CohortAdmin(admin.ModelAdmin):
+class CohortAdmin(CohortAdminBase):
     list_display = ["name", "slug", "program", "starts_on", "ends_on", "archived_at"]
     list_filter = [("archived_at", admin.EmptyFieldListFilter)]
     search_fields = ["name", "slug", "program"]
@@ -65,7 +82,7 @@ class CohortAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(MembershipAdminBase):
     list_display = ["user", "cohort", "role", "joined_at"]
     list_filter = ["role"]
     search_fields = ["user__email", "user__username", "cohort__name"]
@@ -74,7 +91,7 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(Invite)
-class InviteAdmin(admin.ModelAdmin):
+class InviteAdmin(InviteAdminBase):
     list_display = ["cohort", "role", "uses", "max_uses", "expires_at", "revoked_at"]
     list_filter = ["role"]
     search_fields = ["cohort__name", "token"]

@@ -3,12 +3,15 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpRequest
 
+from portfolio.models import Viewer
 
-def notifications(request: HttpRequest) -> dict:
+
+def notifications(request: HttpRequest) -> dict[str, object]:
     """The site's base URL for canonical links, and the unread count for the bell in
     the header (one indexed count query, for signed-in users only)."""
-    context = {"site_url": settings.SITE_URL}
-    user = getattr(request, "user", None)
+    context: dict[str, object] = {"site_url": settings.SITE_URL}
+    # None on a request that failed before AuthenticationMiddleware ran (an error page).
+    user: Viewer = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         context["unread_notifications"] = user.notifications.filter(read_at__isnull=True).count()
     return context

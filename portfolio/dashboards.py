@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING, TypedDict, cast
 
 from django.core.cache import cache
-from django.db.models import Aggregate, Count, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Aggregate, Count, Min, Model, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
@@ -25,6 +27,9 @@ from portfolio.models import (
     User,
     Visibility,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 WEEKS = 12
 PAGE_SIZE = 50
@@ -104,7 +109,7 @@ def _grid(counts: dict[int, int], start: date) -> Heat:
     return Heat(weeks=weeks, total=sum(counts.values()))
 
 
-def _figure(rows: QuerySet, group: str, aggregate: Aggregate) -> Coalesce | Subquery:
+def _figure(rows: QuerySet[Model], group: str, aggregate: Aggregate) -> Coalesce | Subquery:
     """One learner's figure as a correlated subquery over `rows` (which name the
     learner by OuterRef): PostgreSQL works it out for the shown rows only, or for every
     learner when the table is sorted by it."""
@@ -160,7 +165,7 @@ def cohort_activity(cohort: Cohort, start: date, today: date) -> Activity:
     generation = current_generation(activity_generation_key(cohort.pk))
     zone = timezone.get_current_timezone_name()
     stem = f"cohort-activity:{cohort.pk}:{zone}:{start}:{today}:{generation}"
-    past = cache.get(stem) if generation else None
+    past: Activity | None = cache.get(stem) if generation else None
     if past is None:
         counts = count(start)
         if generation:
@@ -176,7 +181,21 @@ def cohort_activity(cohort: Cohort, start: date, today: date) -> Activity:
     return past
 
 
-def cohort_dashboard(cohort: Cohort, sort: str, page: str | None = None) -> dict:
+class LearnerRow(TypedDict):
+    """A learner on the cohort dashboard: the figures annotated by the query, and the
+    activity and wait that cohort_dashboard attaches."""
+
+    page_count: int
+    section_count: int
+    in_review: int
+    approved_count: int
+    oldest_wait: datetime | None
+    last_activity: datetime | None
+    heat: Heat
+    waited: timedelta | None
+
+
+def cohort_dashboard(cohort: Cohort, sort: str, page: str | None = None) -> dict[str, object]:
     today = timezone.localdate()
     start = today - timedelta(days=today.weekday() + 7 * (WEEKS - 1))
     # Mentors see every learner page except private ones (as visible_to would), so the
@@ -205,7 +224,9 @@ def cohort_dashboard(cohort: Cohort, sort: str, page: str | None = None) -> dict
     # A page of learners and whether another follows: no count of the whole cohort.
     number = _page_number(page)
     rows = list(learners[(number - 1) * PAGE_SIZE : number * PAGE_SIZE + 1])
-    listing, more = rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+    # The rows gain their heat and wait below, for the template.
+    listing = cast("list[WithAnnotations[User, LearnerRow]]", rows[:PAGE_SIZE])
+    more = len(rows) > PAGE_SIZE
     activity = cohort_activity(cohort, start, today)
     cohort_counts: dict[int, int] = {}
     for days in activity.values():
@@ -223,6 +244,7 @@ def cohort_dashboard(cohort: Cohort, sort: str, page: str | None = None) -> dict
         for review in Review.objects.filter(
             page__cohort=cohort, created_at__gte=now - timedelta(days=7), waited__isnull=False
         ).only("waited")
+        if review.waited is not None  # as the query asked: for the type checker
     ]
     first = (number - 1) * PAGE_SIZE + 1
     return {
@@ -248,7 +270,12 @@ def cohort_dashboard(cohort: Cohort, sort: str, page: str | None = None) -> dict
     }
 
 
-def learner_dashboard(user: User) -> dict:
+class PageCounts(TypedDict):
+    section_count: int
+    empty_sections: int
+
+
+def learner_dashboard(user: User) -> dict[str, object]:
     """What is waiting on a learner: threads to answer, reviews, next steps."""
     last_reply_author = Subquery(
         Comment.objects.filter(parent=OuterRef("pk"), deleted_at__isnull=True)
@@ -288,8 +315,10 @@ def learner_dashboard(user: User) -> dict:
     }
 
 
-def _next_steps(pages: list[Page], waiting: list[Comment]) -> list[dict]:
-    steps = []
+def _next_steps(
+    pages: Sequence[WithAnnotations[Page, PageCounts]], waiting: Sequence[Comment]
+) -> list[dict[str, object]]:
+    steps: list[dict[str, object]] = []
     for page in pages:
         if page.status == Status.CHANGES_REQUESTED:
             steps.append(

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, TypedDict, cast
+
 from django import forms
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, QuerySet
+from django.http import QueryDict
 
 from portfolio.models import Cohort, Page, Section, Status, Tag, User
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 PAGE_SIZE = 20
 SORTS = {"updated": ("-updated_at", "pk"), "title": ("title", "pk")}
@@ -23,7 +30,11 @@ class DirectoryForm(forms.Form):
     )
 
 
-def directory(cohort: Cohort, viewer: User, params) -> dict:
+class SectionCount(TypedDict):
+    section_count: int
+
+
+def directory(cohort: Cohort, viewer: User, params: QueryDict) -> dict[str, object]:
     form = DirectoryForm(params)
     form.is_valid()
     data = {key: value for key, value in form.cleaned_data.items() if value}
@@ -48,7 +59,8 @@ def directory(cohort: Cohort, viewer: User, params) -> dict:
         .annotate(n=Count("id"))
         .values_list("page_id", "n")
     )
-    for page in listing:
+    # Attached to the rows as an annotation would be.
+    for page in cast("Iterable[WithAnnotations[Page, SectionCount]]", listing):
         page.section_count = counts.get(page.pk, 0)
     tags = (
         Tag.objects.filter(pages__cohort=cohort).distinct().order_by("name").values("slug", "name")

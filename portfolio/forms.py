@@ -1,9 +1,13 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
+from django.core.files.uploadedfile import UploadedFile
+from django.db.models import QuerySet
 from django.forms.renderers import TemplatesSetting
+from django.forms.utils import ErrorList
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.text import slugify
@@ -12,14 +16,28 @@ from portfolio.limits import MAX_HEADING, MAX_IMPORT_FILE_BYTES, MAX_PAGE_BYTES,
 from portfolio.models import RESERVED_COHORT_SLUGS, Cohort, Role, User, Visibility
 from portfolio.readme import normalise, too_big
 
+# ModelForm is generic in django-stubs only: Django's takes no [Model] at run time.
+if TYPE_CHECKING:
+    CohortModelForm = forms.ModelForm[Cohort]
+    UserModelForm = forms.ModelForm[User]
+else:
+    CohortModelForm = UserModelForm = forms.ModelForm
+
+
+def first_error(errors: ErrorList) -> str:
+    """A field's first error message. An ErrorList hands out its errors as message
+    strings (ErrorList.__getitem__), which its stubs do not say."""
+    return str(errors[0])
+
 
 class MultilineField(forms.CharField):
     """Text from a textarea. Browsers send its line breaks as CRLF yet count each as one
     character against `maxlength`; normalising before the length check lets in what
     the browser let the user type."""
 
-    def to_python(self, value) -> str:
-        return super().to_python(value).replace("\r\n", "\n")
+    def to_python(self, value: object) -> str | None:
+        text = super().to_python(value)
+        return text if text is None else text.replace("\r\n", "\n")
 
 
 class NexusFormRenderer(TemplatesSetting):
@@ -44,7 +62,7 @@ class SignupExtraForm(forms.Form):
         user.save(update_fields=["display_name"])
 
 
-class CohortForm(forms.ModelForm):
+class CohortForm(CohortModelForm):
     class Meta:
         model = Cohort
         fields = ["name", "slug", "program", "description", "starts_on", "ends_on"]
@@ -58,7 +76,7 @@ class CohortForm(forms.ModelForm):
             "ends_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["slug"].required = False
         self.fields[
@@ -71,8 +89,9 @@ class CohortForm(forms.ModelForm):
             raise forms.ValidationError("“%(slug)s” is reserved.", params={"slug": slug})
         return slug
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if not data.get("slug") and data.get("name") and "slug" not in self.errors:
             data["slug"] = unique_cohort_slug(data["name"], exclude=self.instance.pk)
             if not data["slug"]:
@@ -89,11 +108,10 @@ def unique_cohort_slug(name: str, exclude: int | None = None) -> str:
         return ""
     if base in RESERVED_COHORT_SLUGS:
         base = f"{base}-cohort"
-    taken = set(
-        Cohort.objects.filter(slug__startswith=base)
-        .exclude(pk=exclude)
-        .values_list("slug", flat=True)
-    )
+    others = Cohort.objects.filter(slug__startswith=base)
+    if exclude is not None:
+        others = others.exclude(pk=exclude)
+    taken = set(others.values_list("slug", flat=True))
     slug, n = base, 2
     while slug in taken:
         slug, n = f"{base}-{n}", n + 1
@@ -131,7 +149,7 @@ class InviteForm(forms.Form):
         help_text="How many people can join with this link.",
     )
 
-    def expires_at(self):
+    def expires_at(self) -> datetime:
         return timezone.now() + timedelta(days=self.cleaned_data["expires_in"])
 
 
@@ -140,6 +158,11 @@ class InviteForm(forms.Form):
 # What an import may weigh before its metadata comment is set aside (summary and tags
 # fit in this much); the page limit itself is checked on what the learner wrote.
 _META_ALLOWANCE = 8 * 1024
+
+
+def _model_choices(field: forms.Field) -> forms.ModelChoiceField[Cohort]:
+    """A form's copy of its cohort field: self.fields holds every field as a plain Field."""
+    return cast("forms.ModelChoiceField[Cohort]", field)
 
 
 class NewPageForm(forms.Form):
@@ -159,9 +182,9 @@ class NewPageForm(forms.Form):
         label="Start",
     )
 
-    def __init__(self, *args, cohorts, **kwargs) -> None:
+    def __init__(self, *args: Any, cohorts: QuerySet[Cohort], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["cohort"].queryset = cohorts
+        _model_choices(self.fields["cohort"]).queryset = cohorts
         self.fields["title"].widget.attrs["placeholder"] = "e.g. My ProDev Backend journey"
 
 
@@ -179,7 +202,7 @@ class SectionForm(forms.Form):
     )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
-    def __init__(self, *args, lead: bool = False, **kwargs) -> None:
+    def __init__(self, *args: Any, lead: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if lead:
             # The text before the first heading has no heading to edit.
@@ -190,7 +213,8 @@ class SectionForm(forms.Form):
 
     def clean_body(self) -> str:
         # The blank lines around the text belong to the document's layout, kept apart.
-        return self.cleaned_data["body"].strip("\n").rstrip()
+        body: str = self.cleaned_data["body"]
+        return body.strip("\n").rstrip()
 
 
 class NewSectionForm(forms.Form):
@@ -214,7 +238,8 @@ class PageMetaForm(forms.Form):
         return " ".join(self.cleaned_data["title"].split())
 
     def clean_summary(self) -> str:
-        return self.cleaned_data["summary"].strip()
+        summary: str = self.cleaned_data["summary"]
+        return summary.strip()
 
 
 class VisibilityForm(forms.Form):
@@ -246,15 +271,15 @@ class ImportForm(forms.Form):
         strip=False,
     )
 
-    def __init__(self, *args, cohorts, **kwargs) -> None:
+    def __init__(self, *args: Any, cohorts: QuerySet[Cohort], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["cohort"].queryset = cohorts
+        _model_choices(self.fields["cohort"]).queryset = cohorts
 
-    def clean_file(self):
-        upload = self.cleaned_data.get("file")
+    def clean_file(self) -> str | None:
+        upload: UploadedFile[bytes] | None = self.cleaned_data.get("file")
         if upload is None:
             return None
-        if upload.size > MAX_IMPORT_FILE_BYTES:
+        if upload.size is not None and upload.size > MAX_IMPORT_FILE_BYTES:
             raise forms.ValidationError(too_big(upload.size))
         text = normalise(decode_markdown(upload.read()))
         if len(text.encode()) > MAX_PAGE_BYTES + _META_ALLOWANCE:
@@ -267,8 +292,9 @@ class ImportForm(forms.Form):
             raise forms.ValidationError(too_big(len(text.encode())))
         return text
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if not self.errors and not (data.get("file") or (data.get("text") or "").strip()):
             raise forms.ValidationError("Choose a Markdown file or paste some Markdown.")
         data["markdown"] = data.get("file") or data.get("text") or ""
@@ -330,7 +356,8 @@ class CommentForm(forms.Form):
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def clean_body(self) -> str:
-        return self.cleaned_data["body"].strip()
+        body: str = self.cleaned_data["body"]
+        return body.strip()
 
     def clean_quote(self) -> str:
         return " ".join(self.cleaned_data.get("quote", "").split())
@@ -345,10 +372,11 @@ class CommentEditForm(forms.Form):
     )
 
     def clean_body(self) -> str:
-        return self.cleaned_data["body"].strip()
+        body: str = self.cleaned_data["body"]
+        return body.strip()
 
 
-class ProfileForm(forms.ModelForm):
+class ProfileForm(UserModelForm):
     class Meta:
         model = User
         fields = ["display_name", "bio", "links"]
@@ -390,12 +418,12 @@ class DeleteAccountForm(forms.Form):
         error_messages={"required": "Tick the box to confirm."},
     )
 
-    def __init__(self, *args, user: User, **kwargs) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
 
     def clean_password(self) -> str:
-        password = self.cleaned_data["password"]
+        password: str = self.cleaned_data["password"]
         if not self.user.check_password(password):
             raise forms.ValidationError("That is not your password.")
         return password

@@ -3,9 +3,17 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django_htmx.middleware import HtmxDetails
 
+from portfolio.models import User
+
 
 class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails
+
+
+class AuthedHttpRequest(HtmxHttpRequest):
+    """A request that @login_required let through: its user is signed in."""
+
+    user: User
 
 
 # Ids fit a 64-bit column; anything longer is no id. ASCII only: "²".isdigit() is true.

@@ -19,13 +19,15 @@ import secrets
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 from pygments import highlight as pygments_highlight
@@ -57,7 +59,8 @@ def _highlight(code: str, lang: str, _attrs: str) -> str:
         lexer = get_lexer_by_name(lang, stripnl=False)
     except ClassNotFound:
         return ""
-    return pygments_highlight(code, lexer, _FORMATTER)
+    highlighted: str = pygments_highlight(code, lexer, _FORMATTER)
+    return highlighted
 
 
 # Front matter ---------------------------------------------------------------------------
@@ -147,13 +150,17 @@ def _headings(state: StateCore) -> None:
                 token.attrSet("class", "align-" + style.removeprefix("text-align:").strip())
 
 
-def _heading_open(self, tokens: Sequence[Token], index: int, options, env) -> str:
+def _heading_open(
+    self: RendererHTML, tokens: Sequence[Token], index: int, options: OptionsDict, env: EnvType
+) -> str:
     token = tokens[index]
     tag = "h2" if token.tag == "h1" else token.tag
     return f'<{tag} id="{html.escape(str(token.attrGet("id") or ""))}">'
 
 
-def _heading_close(self, tokens: Sequence[Token], index: int, options, env) -> str:
+def _heading_close(
+    self: RendererHTML, tokens: Sequence[Token], index: int, options: OptionsDict, env: EnvType
+) -> str:
     opening = tokens[index - 2]
     anchor = html.escape(str(opening.attrGet("id") or ""))
     text = html.escape((opening.meta or {}).get("text", ""))
@@ -168,7 +175,9 @@ def _footnote_number(tokens: Sequence[Token], index: int) -> str:
     return str(tokens[index].meta["id"] + 1)
 
 
-def _footnote_ref(self, tokens, index, options, env) -> str:
+def _footnote_ref(
+    self: RendererHTML, tokens: Sequence[Token], index: int, options: OptionsDict, env: EnvType
+) -> str:
     number = _footnote_number(tokens, index)
     sub = tokens[index].meta.get("subId", 0)
     ref_id = f"{ANCHOR_PREFIX}fnref-{number}" + (f"-{sub}" if sub > 0 else "")
@@ -178,23 +187,33 @@ def _footnote_ref(self, tokens, index, options, env) -> str:
     )
 
 
-def _footnote_block_open(self, tokens, index, options, env) -> str:
+def _footnote_block_open(
+    self: RendererHTML, tokens: Sequence[Token], index: int, options: OptionsDict, env: EnvType
+) -> str:
     return "<ol>\n"
 
 
-def _footnote_block_close(self, tokens, index, options, env) -> str:
+def _footnote_block_close(
+    self: RendererHTML, tokens: Sequence[Token], index: int, options: OptionsDict, env: EnvType
+) -> str:
     return "</ol>\n"
 
 
-def _footnote_open(self, tokens, index, options, env) -> str:
+def _footnote_open(
+    self: RendererHTML, tokens: Sequence[Token], index: int, options: OptionsDict, env: EnvType
+) -> str:
     return f'<li id="{ANCHOR_PREFIX}fn-{_footnote_number(tokens, index)}">'
 
 
-def _footnote_close(self, tokens, index, options, env) -> str:
+def _footnote_close(
+    self: RendererHTML, tokens: Sequence[Token], index: int, options: OptionsDict, env: EnvType
+) -> str:
     return "</li>\n"
 
 
-def _footnote_anchor(self, tokens, index, options, env) -> str:
+def _footnote_anchor(
+    self: RendererHTML, tokens: Sequence[Token], index: int, options: OptionsDict, env: EnvType
+) -> str:
     number = _footnote_number(tokens, index)
     sub = tokens[index].meta.get("subId", 0)
     ref_id = f"{ANCHOR_PREFIX}fnref-{number}" + (f"-{sub}" if sub > 0 else "")
@@ -223,6 +242,9 @@ _md.add_render_rule("footnote_block_close", _footnote_block_close)
 _md.add_render_rule("footnote_open", _footnote_open)
 _md.add_render_rule("footnote_close", _footnote_close)
 _md.add_render_rule("footnote_anchor", _footnote_anchor)
+# MarkdownIt types its renderer with a protocol that lacks renderInline; ours is the
+# default one, RendererHTML.
+_renderer = cast(RendererHTML, _md.renderer)
 
 
 # Sanitising -----------------------------------------------------------------------------
@@ -323,7 +345,7 @@ def clean(rendered: str) -> str:
     return _H1_TAG.sub(r"<\1h2", _NON_CHECKBOX_INPUT.sub("", _CLEANER.clean(rendered)))
 
 
-def render_markdown(text: str, *, references: dict | None = None) -> str:
+def render_markdown(text: str, *, references: dict[str, Any] | None = None) -> str:
     """Markdown to safe HTML: CommonMark, tables, strikethrough, task lists, footnotes,
     autolinks, server-side highlighting, heading anchors, then the nh3 allowlist.
     `references` are link definitions from elsewhere in the document (a preview)."""
@@ -407,7 +429,7 @@ def _heading_parts(doc: Document, block: Block) -> tuple[Heading, str] | None:
     if opening.type != "heading_open":
         return None
     inline = doc.tokens[block.start + 1]
-    inner = _md.renderer.renderInline(inline.children or [], _md.options, doc.env)
+    inner = _renderer.renderInline(inline.children or [], _md.options, doc.env)
     heading = Heading(
         level=int(opening.tag[1]),
         text=(opening.meta or {}).get("text", ""),
@@ -459,7 +481,7 @@ def render_parts(
     buckets: list[list[Block]] = [[] for _ in starts]
     for block in doc.blocks:
         buckets[max(0, bisect.bisect_right(starts, block.line) - 1)].append(block)
-    render = _md.renderer.render
+    render = _renderer.render
     cut = f"{ANCHOR_PREFIX}cut-{secrets.token_hex(8)}"
     flow: list[str] = []
     headings: dict[int, Heading] = {}

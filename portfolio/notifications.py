@@ -34,7 +34,7 @@ UNSUBSCRIBE_SALT = "nexus.unsubscribe"
 
 def notify(
     *,
-    recipients: Iterable[User],
+    recipients: Iterable[User | None],
     actor: User | None,
     kind: str,
     verb: str,
@@ -44,7 +44,9 @@ def notify(
     """Record a notification for each recipient (never the actor themselves)."""
     # Verbs quote titles and headings of up to 200 characters each: shorten to fit the
     # column (PostgreSQL refuses an over-long value; SQLite would keep it silently).
-    verb = Truncator(verb).chars(Notification._meta.get_field("verb").max_length)
+    limit = Notification._meta.get_field("verb").max_length
+    if limit is not None:
+        verb = Truncator(verb).chars(limit)
     seen: set[int] = set()
     rows = []
     for user in recipients:
@@ -78,7 +80,7 @@ def unsubscribe_user(token: str) -> User | None:
     return User.objects.filter(pk=pk).first()
 
 
-def _send(user: User, subject: str, template: str, context: dict) -> None:
+def _send(user: User, subject: str, template: str, context: dict[str, object]) -> None:
     context = {
         **context,
         "user": user,

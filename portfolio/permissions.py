@@ -27,6 +27,7 @@ from portfolio.models import (
     SavedReply,
     Section,
     User,
+    Viewer,
     Visibility,
 )
 
@@ -59,7 +60,7 @@ _REASONS = {
 }
 
 
-def role_in(user: User | None, cohort: Cohort) -> str | None:
+def role_in(user: Viewer, cohort: Cohort) -> str | None:
     """The user's role in the cohort, or None. Remembered on the user for the request."""
     if user is None or not user.is_authenticated:
         return None
@@ -76,11 +77,11 @@ def remember_role(user: User, cohort: Cohort, role: str | None) -> None:
     user.__dict__.setdefault("_nexus_roles", {})[cohort.pk] = role
 
 
-def can_view_cohort(user: User | None, cohort: Cohort) -> bool:
+def can_view_cohort(user: Viewer, cohort: Cohort) -> bool:
     return role_in(user, cohort) is not None
 
 
-def can_on_cohort(user: User | None, cohort: Cohort, action: CohortAction) -> bool:
+def can_on_cohort(user: Viewer, cohort: Cohort, action: CohortAction) -> bool:
     role = role_in(user, cohort)
     if role is None:
         return False
@@ -93,11 +94,11 @@ def can_on_cohort(user: User | None, cohort: Cohort, action: CohortAction) -> bo
     return True
 
 
-def is_mentor_or_organizer(user: User | None, cohort: Cohort) -> bool:
+def is_mentor_or_organizer(user: Viewer, cohort: Cohort) -> bool:
     return role_in(user, cohort) in {Role.MENTOR, Role.ORGANIZER}
 
 
-def cohort_abilities(user: User | None, cohort: Cohort) -> dict[str, bool]:
+def cohort_abilities(user: Viewer, cohort: Cohort) -> dict[str, bool]:
     """Every cohort action as a flag, for templates: {% if can.edit %}."""
     return {action.value: can_on_cohort(user, cohort, action) for action in CohortAction}
 
@@ -108,7 +109,7 @@ def _deny(cohort: Cohort, action: CohortAction) -> PermissionDenied:
     return PermissionDenied(_REASONS.get(action, "You are not allowed to do that."))
 
 
-def get_cohort_for(user: User | None, slug: str, action: CohortAction) -> Cohort:
+def get_cohort_for(user: Viewer, slug: str, action: CohortAction) -> Cohort:
     cohort = Cohort.objects.filter(slug=slug).first()
     if cohort is None or not can_view_cohort(user, cohort):
         raise Http404("No such cohort.")
@@ -141,7 +142,7 @@ def saved_replies_of(user: User, cohort: Cohort) -> QuerySet[SavedReply]:
     return SavedReply.objects.filter(cohort=cohort, owner=user)
 
 
-def get_saved_reply_for(user: User, cohort: Cohort, pk: int | None) -> SavedReply:
+def get_saved_reply_for(user: User, cohort: Cohort, pk: int) -> SavedReply:
     """One of the user's own saved replies in this cohort: anyone else's id 404s."""
     reply = saved_replies_of(user, cohort).filter(pk=pk).first()
     if reply is None:
@@ -159,7 +160,7 @@ class PageAction(StrEnum):
     COMMENT = "comment"  # start or join a discussion: cohort members who can see it
 
 
-def can_view_page(user: User | None, page: Page) -> bool:
+def can_view_page(user: Viewer, page: Page) -> bool:
     """The instance twin of Page.objects.visible_to(); a test keeps the two in step."""
     if page.visibility == Visibility.PUBLIC:
         return True
@@ -175,11 +176,12 @@ def can_view_page(user: User | None, page: Page) -> bool:
     return False
 
 
-def can_on_page(user: User | None, page: Page, action: PageAction) -> bool:
+def can_on_page(user: Viewer, page: Page, action: PageAction) -> bool:
     if not can_view_page(user, page):
         return False
     if action == PageAction.EDIT:
-        return page.author_id == user.pk and not page.cohort.archived
+        # A public page is visible without a user: None may edit nothing.
+        return user is not None and page.author_id == user.pk and not page.cohort.archived
     if action == PageAction.COMMENT:
         return can_comment(user, page)
     if action == PageAction.HISTORY:
@@ -187,7 +189,7 @@ def can_on_page(user: User | None, page: Page, action: PageAction) -> bool:
     return True
 
 
-def can_read_history(user: User | None, page: Page) -> bool:
+def can_read_history(user: Viewer, page: Page) -> bool:
     """Earlier drafts are the learner's and the cohort's, not the world's: even on a
     public page, history stays with the author and cohort members who can see it."""
     if user is None or not user.is_authenticated or not can_view_page(user, page):
@@ -195,14 +197,14 @@ def can_read_history(user: User | None, page: Page) -> bool:
     return page.author_id == user.pk or role_in(user, page.cohort) is not None
 
 
-def can_review(user: User | None, page: Page) -> bool:
+def can_review(user: Viewer, page: Page) -> bool:
     """The cohort's mentors and organizers review a page — never its author."""
     if user is None or not user.is_authenticated or page.author_id == user.pk:
         return False
     return can_on_cohort(user, page.cohort, CohortAction.REVIEW)
 
 
-def get_page_to_review(user: User | None, username: str, slug: str) -> Page:
+def get_page_to_review(user: Viewer, username: str, slug: str) -> Page:
     page = get_page_for(user, username, slug, PageAction.VIEW)
     if not can_review(user, page):
         if page.cohort.archived:
@@ -213,13 +215,13 @@ def get_page_to_review(user: User | None, username: str, slug: str) -> Page:
     return page
 
 
-def page_abilities(user: User | None, page: Page) -> dict[str, bool]:
+def page_abilities(user: Viewer, page: Page) -> dict[str, bool]:
     abilities = {action.value: can_on_page(user, page, action) for action in PageAction}
     abilities["review"] = can_review(user, page)
     return abilities
 
 
-def get_page_for(user: User | None, username: str, slug: str, action: PageAction) -> Page:
+def get_page_for(user: Viewer, username: str, slug: str, action: PageAction) -> Page:
     page = (
         Page.objects.select_related("author", "cohort")
         .filter(author__username=username.lower(), slug=slug)
@@ -247,7 +249,7 @@ def get_section_for(page: Page, pk: int) -> Section:
     return section
 
 
-def cohorts_for_new_pages(user: User):
+def cohorts_for_new_pages(user: User) -> QuerySet[Cohort]:
     """The cohorts a user may start a page in: theirs, unless archived."""
     return Cohort.objects.filter(memberships__user=user, archived_at__isnull=True).order_by("name")
 
@@ -262,7 +264,7 @@ class CommentAction(StrEnum):
     ADDRESS = "address"  # mark a thread addressed: the page author
 
 
-def can_read_comments(user: User | None, page: Page) -> bool:
+def can_read_comments(user: Viewer, page: Page) -> bool:
     """The discussion is the cohort's: its members who can see the page read it, even
     when the page itself is public."""
     if user is None or not user.is_authenticated:
@@ -270,15 +272,15 @@ def can_read_comments(user: User | None, page: Page) -> bool:
     return role_in(user, page.cohort) is not None and can_view_page(user, page)
 
 
-def can_comment(user: User | None, page: Page) -> bool:
+def can_comment(user: Viewer, page: Page) -> bool:
     """Members of the cohort who can see the page; never visitors or outsiders, even
     on public pages; nobody in an archived cohort."""
     return not page.cohort.archived and can_read_comments(user, page)
 
 
-def can_on_comment(user: User | None, comment: Comment, action: CommentAction) -> bool:
+def can_on_comment(user: Viewer, comment: Comment, action: CommentAction) -> bool:
     page = comment.page
-    if not can_comment(user, page) or comment.is_deleted:
+    if user is None or not can_comment(user, page) or comment.is_deleted:
         return False
     if action in {CommentAction.EDIT, CommentAction.DELETE}:
         return comment.author_id == user.pk
@@ -293,7 +295,7 @@ def can_on_comment(user: User | None, comment: Comment, action: CommentAction) -
     )
 
 
-def comment_abilities(user: User | None, comment: Comment) -> dict[str, bool]:
+def comment_abilities(user: Viewer, comment: Comment) -> dict[str, bool]:
     return {action.value: can_on_comment(user, comment, action) for action in CommentAction}
 
 
@@ -325,11 +327,11 @@ def get_comment_for(user: User, page: Page, pk: int, action: CommentAction) -> C
 # Profiles -----------------------------------------------------------------------------
 
 
-def can_edit_profile(user: User | None, person: User) -> bool:
+def can_edit_profile(user: Viewer, person: User) -> bool:
     return user is not None and user.is_authenticated and user.pk == person.pk
 
 
-def get_profile_for(user: User | None, username: str, *, edit: bool = False) -> User:
+def get_profile_for(user: Viewer, username: str, *, edit: bool = False) -> User:
     person = User.objects.filter(username=username.lower(), is_active=True).first()
     if person is None:
         raise Http404("No such person.")

@@ -26,6 +26,7 @@ import html
 import json
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from portfolio.limits import MAX_HEADING, MAX_PAGE_BYTES, MAX_SECTION_BODY, MAX_SECTIONS
 from portfolio.markdown import (
@@ -357,7 +358,7 @@ class ParsedPage:
     sections: list[ParsedSection] = field(default_factory=list)
     head_html: str = ""
     footnotes_html: str = ""
-    references: dict = field(default_factory=dict)
+    references: dict[str, Any] = field(default_factory=dict)
 
     def problems(self) -> list[str]:
         """What keeps this document from fitting a page, in the learner's words."""
@@ -379,7 +380,7 @@ class ParsedPage:
         return found
 
 
-def _meta_data(comment: str) -> dict | None:
+def _meta_data(comment: str) -> dict[str, object] | None:
     comment = comment.strip()
     if not (comment.startswith("<!--") and comment.endswith("-->")):
         return None
@@ -393,7 +394,7 @@ def _meta_data(comment: str) -> dict | None:
     return data if isinstance(data, dict) else None
 
 
-def _take_meta(text: str, doc: Document) -> tuple[str, dict | None]:
+def _take_meta(text: str, doc: Document) -> tuple[str, dict[str, object] | None]:
     """Find the nexus metadata comment and return the text without it (and the blank
     lines it leaves) and its data. An export puts it on the last line, where it is
     found whatever the document left open above it (a code fence, a comment); older
@@ -428,7 +429,7 @@ def parse_readme(text: str, *, fallback_title: str = "Untitled journal") -> Pars
     return structure(doc, meta=meta or {}, fallback_title=fallback_title)
 
 
-def structure(doc: Document, *, meta: dict, fallback_title: str) -> ParsedPage:
+def structure(doc: Document, *, meta: dict[str, object], fallback_title: str) -> ParsedPage:
     text = doc.text
     offsets = _line_offsets(text)
 
@@ -473,7 +474,8 @@ def structure(doc: Document, *, meta: dict, fallback_title: str) -> ParsedPage:
         )
     document_title = title.text if title else ""
     named = str(meta.get("title") or "").strip()
-    tags = meta.get("tags") if isinstance(meta.get("tags"), list) else []
+    listed = meta.get("tags")
+    tags = listed if isinstance(listed, list) else []
     return ParsedPage(
         title=(document_title or named or fallback_title)[:200],
         title_source=lines(0, head_end),
@@ -509,7 +511,7 @@ def export_markdown(
     """The page as the author wrote it; what the text cannot carry (summary, tags, a
     title the document does not have) goes into one trailing comment."""
     text = title_source + "".join(sections)
-    meta: dict = {}
+    meta: dict[str, str | list[str]] = {}
     own = find_title(parse_document(title_source))
     if title and (own.text if own else "") != title:
         meta["title"] = title

@@ -16,7 +16,7 @@ from django.db.models import F, Q, QuerySet, Subquery
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from portfolio.models import Page, Section, User
+from portfolio.models import Page, Section, Viewer
 
 MAX_QUERY = 200
 _START, _STOP = "\x02", "\x03"
@@ -39,7 +39,7 @@ def clean_query(query: str) -> str:
     return " ".join(query.replace("\x00", " ").split())[:MAX_QUERY]
 
 
-def search(viewer: User | None, query: str) -> QuerySet[Page]:
+def search(viewer: Viewer, query: str) -> QuerySet[Page]:
     """The matching pages the viewer may see, best first."""
     query = clean_query(query)
     pages = Page.objects.visible_to(viewer).select_related("author", "cohort")
@@ -92,7 +92,7 @@ def snippets(results: list[Page], query: str) -> list[Result]:
     return out
 
 
-def _pg_snippets(results: list[Page], texts: dict, query: str) -> list[Result]:
+def _pg_snippets(results: list[Page], texts: dict[int, list[str]], query: str) -> list[Result]:
     """Every headline of the current result page in one query."""
     sql = (
         "SELECT ts_headline('english', doc, websearch_to_tsquery('english', %s), "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -108,7 +110,7 @@ def page_fill(
     page: Page,
     sections: list[ParsedSection],
     by: User,
-    prompts: list[str] = (),
+    prompts: Sequence[str] = (),
     rendered: bool = False,
 ) -> list[Section]:
     """Give a new page its sections in a fixed number of queries: one render of the
@@ -265,7 +267,7 @@ def comment_post(
     return comment
 
 
-def thread_notify(*, comment: Comment, actor: User, kind: str) -> None:
+def thread_notify(*, comment: Comment, actor: User, kind: NotificationKind) -> None:
     """Tell a thread's author it was resolved or addressed."""
     page = comment.page
     verb = {

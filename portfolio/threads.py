@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
@@ -12,7 +13,7 @@ from django.db.models import Max
 from django.urls import reverse
 from django.utils.html import strip_tags
 
-from portfolio.models import Comment, Membership, Page, Revision, Role, Section, User
+from portfolio.models import Comment, Membership, Page, Revision, Role, Section, User, Viewer
 from portfolio.permissions import can_comment, can_read_comments, comment_abilities
 
 PAGE_THREADS = "page"
@@ -37,10 +38,10 @@ class Thread:
         return f"reply-{self.root.pk}"
 
 
-class ThreadList(list):
+class ThreadList(list[Thread]):
     """The threads of one comment box: a section's, or the page's own."""
 
-    def __init__(self, key: str, threads=()) -> None:
+    def __init__(self, key: str, threads: Iterable[Thread] = ()) -> None:
         super().__init__(threads)
         self.key = key
 
@@ -78,7 +79,7 @@ class Threads:
         return self.by_key.get(PAGE_THREADS, ThreadList(PAGE_THREADS))
 
 
-def build_threads(page: Page, sections: list[Section], viewer: User | None) -> Threads:
+def build_threads(page: Page, sections: list[Section], viewer: Viewer) -> Threads:
     if not can_read_comments(viewer, page):
         # Visitors and outsiders never see the cohort's discussion, and cost no query.
         return Threads(by_key={}, visible=False, can_comment=False)
@@ -100,24 +101,24 @@ def build_threads(page: Page, sections: list[Section], viewer: User | None) -> T
     by_key: dict[str, ThreadList] = {}
     for comment in comments:
         comment.page = page
-        comment.is_mentor = roles.get(comment.author_id) in {Role.MENTOR, Role.ORGANIZER}
+        role = roles.get(comment.author_id, "") if comment.author_id is not None else ""
+        comment.is_mentor = role in {Role.MENTOR, Role.ORGANIZER}
         comment.can = comment_abilities(viewer, comment)
         section = live.get(comment.section_uid) if comment.section_uid else None
         comment.section_gone = comment.section_uid is not None and section is None
-        comment.section_changed = (
-            section is not None
-            and comment.section_version is not None
-            and section.version != comment.section_version
-        )
-        if comment.section_changed and comment.revision_id:
-            comment.diff_url = (
-                f"{history}?a={comment.revision_id}&b={latest.get(comment.section_uid, '')}"
+        comment.section_changed = comment.quote_changed = False
+        comment.diff_url = ""
+        if section is not None:
+            comment.section_changed = (
+                comment.section_version is not None and section.version != comment.section_version
             )
-        comment.quote_changed = bool(
-            comment.quote
-            and section is not None
-            and _plain(comment.quote) not in plain[comment.section_uid]
-        )
+            if comment.section_changed and comment.revision_id:
+                comment.diff_url = (
+                    f"{history}?a={comment.revision_id}&b={latest.get(section.uid, '')}"
+                )
+            comment.quote_changed = bool(
+                comment.quote and _plain(comment.quote) not in plain[section.uid]
+            )
         comment.fragment_key = fragment_key(comment)
         if comment.is_root:
             thread = Thread(root=comment)
@@ -149,7 +150,7 @@ def fragment_key(comment: Comment) -> str:
         comment.is_mentor,
         comment.quote_changed,
         comment.is_root and comment.section_changed,
-        getattr(comment, "diff_url", ""),
+        comment.diff_url,
         comment.is_root and comment.section_gone,
         comment.revision.heading if comment.revision else "",
     )

@@ -52,7 +52,7 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-def database_from_url(url: str, *, name: str = "DATABASE_URL") -> dict:
+def database_from_url(url: str, *, name: str = "DATABASE_URL") -> dict[str, object]:
     """Turn postgres://user:pass@host:port/db?option=value or sqlite:///path into DATABASES."""
     parts = urlsplit(url)
     options = dict(parse_qsl(parts.query))
@@ -74,7 +74,7 @@ def database_from_url(url: str, *, name: str = "DATABASE_URL") -> dict:
     except ValueError:
         raise ImproperlyConfigured(f"{name} has a port that is not a number.") from None
     pool = options.pop("pool", "").lower() in _TRUE
-    db_options: dict = dict(options)
+    db_options: dict[str, object] = dict(options)
     if pool:
         # psycopg's pool hands out warm connections; Django forbids pairing it with
         # persistent connections, so CONN_MAX_AGE stays 0.
@@ -97,7 +97,7 @@ def database_from_url(url: str, *, name: str = "DATABASE_URL") -> dict:
     }
 
 
-def _sqlite(path: str) -> dict:
+def _sqlite(path: str) -> dict[str, object]:
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": path,
@@ -109,7 +109,7 @@ def _sqlite(path: str) -> dict:
     }
 
 
-def cache_from_url(url: str, *, name: str = "REDIS_URL") -> dict:
+def cache_from_url(url: str, *, name: str = "REDIS_URL") -> dict[str, object]:
     if not url:
         return {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",

@@ -1,9 +1,11 @@
 """Nexus's models, by domain. Everything is importable from `portfolio.models`."""
 
+from portfolio.limits import MAX_SECTIONS
 from portfolio.models.accounts import (
     RESERVED_USERNAMES,
     User,
     UserManager,
+    Viewer,
     username_validators,
     validate_not_reserved,
 )
@@ -29,7 +31,6 @@ from portfolio.models.feedback import (
     Verdict,
 )
 from portfolio.models.journal import (
-    MAX_SECTIONS,
     RENDERED_FIELDS,
     Page,
     PageQuerySet,
@@ -83,6 +84,7 @@ __all__ = [
     "User",
     "UserManager",
     "Verdict",
+    "Viewer",
     "Visibility",
     "new_invite_token",
     "page_touched",

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractUser, BaseUserManager
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from django.contrib.auth.models import AbstractUser, AnonymousUser, BaseUserManager
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -78,16 +81,16 @@ username_format = RegexValidator(
     "Use letters, digits, hyphens and underscores, starting and ending with a letter or digit.",
     code="invalid_username",
 )
-username_validators = [username_format, validate_not_reserved]
+username_validators: list[Callable[[str], None]] = [username_format, validate_not_reserved]
 
 
-class UserManager(BaseUserManager):
+class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
     def get_by_natural_key(self, username: str | None) -> User:
         return self.get(email__iexact=username)
 
-    def _create(self, email: str, username: str, password: str | None, **extra) -> User:
+    def _create(self, email: str, username: str, password: str | None, **extra: object) -> User:
         if not email:
             raise ValueError("An email address is required.")
         if not username:
@@ -97,13 +100,15 @@ class UserManager(BaseUserManager):
         user.save(using=self._db)
         return user
 
-    def create_user(self, email: str, username: str, password: str | None = None, **extra) -> User:
+    def create_user(
+        self, email: str, username: str, password: str | None = None, **extra: object
+    ) -> User:
         extra.setdefault("is_staff", False)
         extra.setdefault("is_superuser", False)
         return self._create(email, username, password, **extra)
 
     def create_superuser(
-        self, email: str, username: str, password: str | None = None, **extra
+        self, email: str, username: str, password: str | None = None, **extra: object
     ) -> User:
         extra.update(is_staff=True, is_superuser=True)
         return self._create(email, username, password, **extra)
@@ -126,14 +131,18 @@ class User(AbstractUser):
     bio = models.TextField(max_length=500, blank=True)
     # Up to five links (portfolio, GitHub, LinkedIn…), one per line.
     links = models.TextField(max_length=1000, blank=True)
-    first_name = None
-    last_name = None
+    # Django's way to drop an inherited field; the stubs type AbstractUser's as str fields.
+    first_name = None  # type: ignore[assignment]
+    last_name = None  # type: ignore[assignment]
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
     REQUIRED_FIELDS = ["username"]
 
-    objects = UserManager()
+    # Sign-in is by email, so the manager is Nexus's own, not a subclass of Django's
+    # UserManager (whose create_user takes the username first) that AbstractUser's stubs
+    # promise.
+    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
 
     class Meta:
         constraints = [
@@ -148,7 +157,7 @@ class User(AbstractUser):
         super().clean()
         self.username = self.username.lower()
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.username = self.username.lower()
         super().save(*args, **kwargs)
 
@@ -165,3 +174,8 @@ class User(AbstractUser):
     @property
     def link_list(self) -> list[str]:
         return [line.strip() for line in self.links.splitlines() if line.strip()]
+
+
+# Whoever is looking: a signed-in user or an anonymous visitor (a request's user), or
+# None where there is no request (the sitemap, scripts).
+type Viewer = User | AnonymousUser | None

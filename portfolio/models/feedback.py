@@ -57,6 +57,16 @@ class Comment(models.Model):
         Revision, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
+    # Not stored: what a thread shows with each comment, set by
+    # portfolio.threads.build_threads (see there).
+    is_mentor: bool
+    can: dict[str, bool]
+    section_gone: bool
+    section_changed: bool
+    diff_url: str
+    quote_changed: bool
+    fragment_key: str
+
     class Meta:
         ordering = ["created_at", "id"]
         constraints = [
@@ -87,10 +97,11 @@ class Comment(models.Model):
         Returns the users mentioned."""
         mentioned: dict[int, User] = {}
 
-        def link(match: re.Match) -> str:
+        def link(match: re.Match[str]) -> str:
             user = mentionable.get(match.group(1).lower())
             if user is None:
-                return match.group(0)
+                whole: str = match.group(0)
+                return whole
             mentioned[user.pk] = user
             return f"[@{user.username}](/@{user.username}/)"
 

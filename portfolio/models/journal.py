@@ -4,6 +4,8 @@ one at a time and rendered together (see portfolio.readme and portfolio.markdown
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
+from typing import TYPE_CHECKING, Self
 
 from django.apps import apps
 from django.contrib.postgres.search import SearchVector, SearchVectorField
@@ -16,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from portfolio.limits import MAX_PAGE_BYTES, MAX_SECTION_BODY, MAX_SECTIONS
-from portfolio.models.accounts import User
+from portfolio.models.accounts import User, Viewer
 from portfolio.models.cohorts import Cohort, Membership, Role
 from portfolio.readme import (
     heading_markdown,
@@ -29,6 +31,11 @@ from portfolio.readme import (
     sealed_head,
     too_big,
 )
+
+if TYPE_CHECKING:
+    from portfolio.diff import Diff
+    from portfolio.models.feedback import Claim, SectionMark
+    from portfolio.threads import ThreadList
 
 
 class Visibility(models.TextChoices):
@@ -57,8 +64,9 @@ class Tag(models.Model):
         return self.name
 
 
-class PageQuerySet(models.QuerySet):
-    def visible_to(self, user: User | None) -> PageQuerySet:
+# Generic as QuerySet is, so that rows of annotate() keep their figures' types.
+class PageQuerySet[PageT: Page = Page, RowT = PageT](models.QuerySet[PageT, RowT]):
+    def visible_to(self, user: Viewer) -> Self:
         """The pages a user may see, per the spec's visibility table. Every listing
         and search starts here, so no list can show more than the page view would."""
         public = models.Q(visibility=Visibility.PUBLIC)
@@ -124,6 +132,10 @@ class Page(models.Model):
 
     objects = PageQuerySet.as_manager()
 
+    # Not stored: what the review queue shows with a page (portfolio.views.reviews).
+    waited: timedelta
+    active_claim: Claim | None
+
     class Meta:
         ordering = ["-updated_at"]
         constraints = [
@@ -184,7 +196,7 @@ class Page(models.Model):
         if connection.vendor != "postgresql":
             return
 
-        def gathered(field: str):
+        def gathered(field: str) -> Coalesce:
             return Coalesce(
                 models.Subquery(
                     Section.objects.filter(page=models.OuterRef("pk"))
@@ -440,6 +452,15 @@ class Section(models.Model):
     position = models.PositiveIntegerField(default=0)
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # Not stored: what the page view shows with a section (portfolio.views.pages)...
+    threads: ThreadList
+    # ...and the review page (portfolio.views.reviews): the section's mark while it
+    # holds, its text at the last review, whether it changed since and how.
+    mark: SectionMark | None
+    previous: Revision | None
+    changed: bool
+    diff: Diff | None
 
     class Meta:
         ordering = ["position", "id"]

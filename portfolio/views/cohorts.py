@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.db.models import Count
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -12,8 +14,8 @@ from django.views.decorators.vary import vary_on_headers
 
 from portfolio.dashboards import cohort_dashboard as dashboard_figures
 from portfolio.directory import directory
-from portfolio.forms import CohortForm, InviteForm, RoleForm
-from portfolio.http import HtmxHttpRequest
+from portfolio.forms import CohortForm, InviteForm, RoleForm, first_error
+from portfolio.http import AuthedHttpRequest, HtmxHttpRequest
 from portfolio.models import (
     Cohort,
     Invite,
@@ -33,11 +35,14 @@ from portfolio.permissions import (
     role_in,
 )
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 ROLE_ORDER = [Role.ORGANIZER, Role.MENTOR, Role.LEARNER]
 PENDING_INVITE = "pending_invite"
 
 
-def pending_invite(request: HtmxHttpRequest) -> Invite | None:
+def pending_invite(request: HttpRequest) -> Invite | None:
     """An invite the user opened before signing in and has not accepted yet."""
     token = request.session.get(PENDING_INVITE)
     if not token:
@@ -54,7 +59,7 @@ def pending_invite(request: HtmxHttpRequest) -> Invite | None:
 
 @login_required
 @require_safe
-def cohort_list(request: HtmxHttpRequest) -> HttpResponse:
+def cohort_list(request: AuthedHttpRequest) -> HttpResponse:
     memberships = (
         Membership.objects.filter(user=request.user)
         .select_related("cohort")
@@ -66,7 +71,7 @@ def cohort_list(request: HtmxHttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def cohort_create(request: HtmxHttpRequest) -> HttpResponse:
+def cohort_create(request: AuthedHttpRequest) -> HttpResponse:
     form = CohortForm(request.POST or None)
     if request.method == "POST":
         if form.is_valid():
@@ -97,7 +102,7 @@ def _people(cohort: Cohort) -> dict[str, list[Membership]]:
 @login_required
 @vary_on_headers("HX-Request")
 @require_safe
-def cohort_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+def cohort_detail(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     cohort = get_cohort_for(request.user, slug, CohortAction.VIEW)
     context = {"cohort": cohort, "can": cohort_abilities(request.user, cohort)}
     if request.htmx and request.htmx.target == "directory":
@@ -113,7 +118,7 @@ def cohort_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_safe
-def cohort_dashboard(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+def cohort_dashboard(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     cohort = get_cohort_for(request.user, slug, CohortAction.REVIEW)
     figures = dashboard_figures(cohort, request.GET.get("sort", "name"), request.GET.get("page"))
     context = {"cohort": cohort, **figures}
@@ -123,7 +128,7 @@ def cohort_dashboard(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 @login_required
 @vary_on_headers("HX-Request")
 @require_http_methods(["GET", "HEAD", "POST"])
-def cohort_edit(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+def cohort_edit(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     cohort = get_cohort_for(request.user, slug, CohortAction.EDIT)
     old_slug = cohort.slug
     form = CohortForm(request.POST or None, instance=cohort)
@@ -155,7 +160,7 @@ def cohort_edit(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def cohort_archive(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+def cohort_archive(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     cohort = get_cohort_for(request.user, slug, CohortAction.ARCHIVE)
     if request.POST.get("action") == "restore":
         cohort.restore()
@@ -168,7 +173,7 @@ def cohort_archive(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def cohort_leave(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+def cohort_leave(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     cohort = get_cohort_for(request.user, slug, CohortAction.LEAVE)
     membership = Membership.objects.get(user=request.user, cohort=cohort)
     try:
@@ -183,9 +188,11 @@ def cohort_leave(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 # Members and invites ------------------------------------------------------------------
 
 
-def _members_context(request: HtmxHttpRequest, cohort: Cohort, **extra) -> dict:
+def _members_context(
+    request: AuthedHttpRequest, cohort: Cohort, **extra: object
+) -> dict[str, object]:
     can = cohort_abilities(request.user, cohort)
-    context = {
+    context: dict[str, object] = {
         "cohort": cohort,
         "can": can,
         "roles": Role.choices,
@@ -207,7 +214,7 @@ def _invites(cohort: Cohort) -> list[Invite]:
 
 @login_required
 @require_safe
-def member_list(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+def member_list(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     cohort = get_cohort_for(request.user, slug, CohortAction.VIEW)
     return render(request, "portfolio/cohort_members.html", _members_context(request, cohort))
 
@@ -215,13 +222,13 @@ def member_list(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 @login_required
 @vary_on_headers("HX-Request")
 @require_POST
-def member_role(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
+def member_role(request: AuthedHttpRequest, slug: str, pk: int) -> HttpResponse:
     cohort = get_cohort_for(request.user, slug, CohortAction.VIEW)
     membership = get_membership_for(request.user, cohort, pk)
     form = RoleForm(request.POST)
-    error = ""
+    error: StrOrPromise = ""
     if not form.is_valid():
-        error = form.errors["role"][0]
+        error = first_error(form.errors["role"])
     else:
         try:
             membership.change_role(form.cleaned_data["role"])
@@ -247,7 +254,9 @@ def member_role(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     return render(request, "portfolio/cohort_members.html#member-row", context)
 
 
-def _row_context(request: HtmxHttpRequest, cohort: Cohort, membership: Membership, **extra):
+def _row_context(
+    request: AuthedHttpRequest, cohort: Cohort, membership: Membership, **extra: object
+) -> dict[str, object]:
     return {
         "cohort": cohort,
         "can": cohort_abilities(request.user, cohort),
@@ -259,7 +268,7 @@ def _row_context(request: HtmxHttpRequest, cohort: Cohort, membership: Membershi
 
 @login_required
 @require_POST
-def member_remove(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
+def member_remove(request: AuthedHttpRequest, slug: str, pk: int) -> HttpResponse:
     cohort = get_cohort_for(request.user, slug, CohortAction.VIEW)
     membership = get_membership_for(request.user, cohort, pk)
     name = membership.user.name
@@ -283,7 +292,7 @@ def member_remove(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
 @login_required
 @vary_on_headers("HX-Request")
 @require_POST
-def invite_create(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+def invite_create(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     cohort = get_cohort_for(request.user, slug, CohortAction.MANAGE_INVITES)
     form = InviteForm(request.POST)
     if not form.is_valid():
@@ -308,7 +317,7 @@ def invite_create(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 @login_required
 @vary_on_headers("HX-Request")
 @require_POST
-def invite_revoke(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
+def invite_revoke(request: AuthedHttpRequest, slug: str, pk: int) -> HttpResponse:
     cohort = get_cohort_for(request.user, slug, CohortAction.VIEW)
     invite = get_invite_for(request.user, cohort, pk)
     invite.revoke()
@@ -348,7 +357,7 @@ def join(request: HtmxHttpRequest, token: str) -> HttpResponse:
     if invite is None:
         return render(request, "portfolio/join.html", {"unknown": True}, status=404)
     cohort = invite.cohort
-    context = {"invite": invite, "cohort": cohort}
+    context: dict[str, object] = {"invite": invite, "cohort": cohort}
     if not request.user.is_authenticated:
         if request.method == "POST":
             return redirect(f"{reverse('account_login')}?next={request.path}")
@@ -381,7 +390,9 @@ def join(request: HtmxHttpRequest, token: str) -> HttpResponse:
     return render(request, "portfolio/join.html", context)
 
 
-def _join_problem(request: HtmxHttpRequest, context: dict, problem: str) -> HttpResponse:
+def _join_problem(
+    request: HtmxHttpRequest, context: dict[str, object], problem: str
+) -> HttpResponse:
     title, advice = JOIN_PROBLEMS[problem]
     context = {**context, "problem": problem, "problem_title": title, "problem_advice": advice}
     return render(request, "portfolio/join.html", context, status=410)

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from portfolio.forms import CommentEditForm, CommentForm
-from portfolio.http import HtmxHttpRequest
+from portfolio.http import AuthedHttpRequest, HtmxHttpRequest
 from portfolio.models import Comment, NotificationKind, Page, Revision, Section
 from portfolio.permissions import (
     CommentAction,
@@ -91,7 +91,7 @@ def _throttled(request: HtmxHttpRequest) -> bool:
 @login_required
 @vary_on_headers("HX-Request")
 @require_POST
-def comment_create(request: HtmxHttpRequest, username: str, slug: str) -> HttpResponse:
+def comment_create(request: AuthedHttpRequest, username: str, slug: str) -> HttpResponse:
     page = get_page_for(request.user, username, slug, PageAction.COMMENT)
     form = CommentForm(request.POST)
     section = parent = None
@@ -135,7 +135,7 @@ def comment_create(request: HtmxHttpRequest, username: str, slug: str) -> HttpRe
 @login_required
 @vary_on_headers("HX-Request")
 @require_http_methods(["GET", "HEAD", "POST"])
-def comment_edit(request: HtmxHttpRequest, username: str, slug: str, pk: int) -> HttpResponse:
+def comment_edit(request: AuthedHttpRequest, username: str, slug: str, pk: int) -> HttpResponse:
     page = get_page_for(request.user, username, slug, PageAction.VIEW)
     comment = get_comment_for(request.user, page, pk, CommentAction.EDIT)
     section = _thread_section(page, comment)
@@ -154,7 +154,7 @@ def comment_edit(request: HtmxHttpRequest, username: str, slug: str, pk: int) ->
 @login_required
 @vary_on_headers("HX-Request")
 @require_POST
-def comment_delete(request: HtmxHttpRequest, username: str, slug: str, pk: int) -> HttpResponse:
+def comment_delete(request: AuthedHttpRequest, username: str, slug: str, pk: int) -> HttpResponse:
     page = get_page_for(request.user, username, slug, PageAction.VIEW)
     comment = get_comment_for(request.user, page, pk, CommentAction.DELETE)
     comment.soft_delete()
@@ -165,7 +165,7 @@ def comment_delete(request: HtmxHttpRequest, username: str, slug: str, pk: int) 
 @login_required
 @vary_on_headers("HX-Request")
 @require_POST
-def comment_resolve(request: HtmxHttpRequest, username: str, slug: str, pk: int) -> HttpResponse:
+def comment_resolve(request: AuthedHttpRequest, username: str, slug: str, pk: int) -> HttpResponse:
     page = get_page_for(request.user, username, slug, PageAction.VIEW)
     comment = get_comment_for(request.user, page, pk, CommentAction.RESOLVE)
     if request.POST.get("action") == "reopen":
@@ -182,7 +182,7 @@ def comment_resolve(request: HtmxHttpRequest, username: str, slug: str, pk: int)
 @login_required
 @vary_on_headers("HX-Request")
 @require_POST
-def comment_address(request: HtmxHttpRequest, username: str, slug: str, pk: int) -> HttpResponse:
+def comment_address(request: AuthedHttpRequest, username: str, slug: str, pk: int) -> HttpResponse:
     page = get_page_for(request.user, username, slug, PageAction.VIEW)
     comment = get_comment_for(request.user, page, pk, CommentAction.ADDRESS)
     revision = (

@@ -44,7 +44,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
         "cache": "ok" if health.cache_answers() else "unavailable",
     }
     healthy = all(value == "ok" for value in checks.values())
-    body = {"status": "ok" if healthy else "unavailable", **checks}
+    body: dict[str, object] = {"status": "ok" if healthy else "unavailable", **checks}
     if request.GET.get("detail") and request.user.is_authenticated and request.user.is_staff:
         # This process's page-cache counters, for staff only.
         body["page_cache"] = dict(pagecache.STATS)

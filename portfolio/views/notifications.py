@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,7 +12,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from portfolio.http import HtmxHttpRequest
+from portfolio.http import AuthedHttpRequest, HtmxHttpRequest
 from portfolio.models import Delivery, EmailPreference, NotificationKind
 from portfolio.notifications import unsubscribe_user
 
@@ -19,7 +21,7 @@ PAGE_SIZE = 30
 
 @login_required
 @require_safe
-def notification_list(request: HtmxHttpRequest) -> HttpResponse:
+def notification_list(request: AuthedHttpRequest) -> HttpResponse:
     notifications = request.user.notifications.select_related("actor")
     listing = Paginator(notifications, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "portfolio/notifications.html", {"notifications": listing})
@@ -27,7 +29,7 @@ def notification_list(request: HtmxHttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def notification_open(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+def notification_open(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     notification = request.user.notifications.filter(pk=pk).first()
     if notification is None:
         raise Http404("No such notification.")
@@ -43,14 +45,14 @@ def notification_open(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def notification_read_all(request: HtmxHttpRequest) -> HttpResponse:
+def notification_read_all(request: AuthedHttpRequest) -> HttpResponse:
     count = request.user.notifications.filter(read_at__isnull=True).update(read_at=timezone.now())
     messages.success(request, f"Marked {count} notification{'s' if count != 1 else ''} read.")
     return redirect("notification_list")
 
 
 class PreferencesForm(forms.Form):
-    def __init__(self, *args, current: dict[str, str], **kwargs) -> None:
+    def __init__(self, *args: Any, current: dict[str, str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for kind, label in NotificationKind.choices:
             self.fields[kind] = forms.ChoiceField(
@@ -63,7 +65,7 @@ class PreferencesForm(forms.Form):
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def notification_settings(request: HtmxHttpRequest) -> HttpResponse:
+def notification_settings(request: AuthedHttpRequest) -> HttpResponse:
     current = dict(request.user.email_preferences.values_list("kind", "delivery"))
     form = PreferencesForm(request.POST or None, current=current)
     if request.method == "POST":

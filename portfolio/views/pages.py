@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+import uuid
 import zipfile
 
 from django.contrib import messages
@@ -9,7 +10,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, Q
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
@@ -27,8 +28,9 @@ from portfolio.forms import (
     SectionForm,
     TagForm,
     VisibilityForm,
+    first_error,
 )
-from portfolio.http import HtmxHttpRequest, parse_id
+from portfolio.http import AuthedHttpRequest, HtmxHttpRequest, parse_id
 from portfolio.limits import MAX_PAGE_BYTES, MAX_SECTION_BODY
 from portfolio.markdown import render_markdown
 from portfolio.models import Page, Revision, RevisionKind, Section, StaleVersion, Tag
@@ -48,14 +50,14 @@ TEMPLATE = "portfolio/page_detail.html"
 MAX_TAGS = 10
 
 
-def _page_context(request: HtmxHttpRequest, page: Page, **extra) -> dict:
+def _page_context(request: HtmxHttpRequest, page: Page, **extra: object) -> dict[str, object]:
     sections = list(page.sections.all())
     threads = build_threads(page, sections, request.user)
     for section in sections:
         section.page = page
         section.threads = threads.for_section(section)
     can = page_abilities(request.user, page)
-    context = {
+    context: dict[str, object] = {
         "page": page,
         "sections": sections,
         "tags": list(page.tags.all()),
@@ -81,7 +83,9 @@ def _page_context(request: HtmxHttpRequest, page: Page, **extra) -> dict:
     return context
 
 
-def _section_context(request: HtmxHttpRequest, page: Page, section: Section, **extra) -> dict:
+def _section_context(
+    request: HtmxHttpRequest, page: Page, section: Section, **extra: object
+) -> dict[str, object]:
     threads = build_threads(page, [section], request.user)
     section.threads = threads.for_section(section)
     return {
@@ -100,7 +104,7 @@ def _section_context(request: HtmxHttpRequest, page: Page, section: Section, **e
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def page_new(request: HtmxHttpRequest) -> HttpResponse:
+def page_new(request: AuthedHttpRequest) -> HttpResponse:
     cohorts = cohorts_for_new_pages(request.user)
     form = NewPageForm(request.POST or None, cohorts=cohorts)
     if not cohorts.exists():
@@ -121,14 +125,16 @@ def page_new(request: HtmxHttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def page_import_view(request: HtmxHttpRequest) -> HttpResponse:
+def page_import_view(request: AuthedHttpRequest) -> HttpResponse:
     cohorts = cohorts_for_new_pages(request.user)
     form = ImportForm(request.POST or None, request.FILES or None, cohorts=cohorts)
     context = {"form": form, "no_cohorts": not cohorts.exists()}
     if request.method == "POST" and not context["no_cohorts"]:
         if form.is_valid():
             upload = request.FILES.get("file")
-            fallback = upload.name.rsplit(".", 1)[0] if upload else "Imported journal"
+            fallback = (
+                upload.name.rsplit(".", 1)[0] if upload and upload.name else "Imported journal"
+            )
             parsed = parse_readme(form.cleaned_data["markdown"], fallback_title=fallback)
             problems = parsed.problems()
             size = page_bytes(parsed.title_source, [part.source for part in parsed.sections])
@@ -168,7 +174,7 @@ def export_name(page: Page) -> str:
 
 @login_required
 @require_safe
-def pages_export_zip(request: HtmxHttpRequest) -> HttpResponse:
+def pages_export_zip(request: AuthedHttpRequest) -> HttpResponse:
     """All of my pages, one Markdown file each, in a zip: the learner's own copy."""
     pages = list(
         Page.objects.filter(author=request.user)
@@ -219,7 +225,7 @@ def section_detail(request: HtmxHttpRequest, username: str, slug: str, pk: int) 
 @login_required
 @vary_on_headers("HX-Request")
 @require_http_methods(["GET", "HEAD", "POST"])
-def page_meta(request: HtmxHttpRequest, username: str, slug: str) -> HttpResponse:
+def page_meta(request: AuthedHttpRequest, username: str, slug: str) -> HttpResponse:
     page = get_page_for(request.user, username, slug, PageAction.EDIT)
     if request.method != "POST":
         form = PageMetaForm(
@@ -247,7 +253,9 @@ def page_meta(request: HtmxHttpRequest, username: str, slug: str) -> HttpRespons
     )
 
 
-def _meta_response(request, page, form, *, status: int, **extra) -> HttpResponse:
+def _meta_response(
+    request: AuthedHttpRequest, page: Page, form: PageMetaForm, *, status: int, **extra: object
+) -> HttpResponse:
     if request.htmx:
         partial = "meta-conflict" if "meta_conflict" in extra else "meta-form"
         context = {"page": page, "meta_form": form, "can": page_abilities(request.user, page)}
@@ -262,7 +270,7 @@ def _meta_response(request, page, form, *, status: int, **extra) -> HttpResponse
 @login_required
 @vary_on_headers("HX-Request")
 @require_http_methods(["GET", "HEAD", "POST"])
-def section_edit(request: HtmxHttpRequest, username: str, slug: str, pk: int) -> HttpResponse:
+def section_edit(request: AuthedHttpRequest, username: str, slug: str, pk: int) -> HttpResponse:
     page = get_page_for(request.user, username, slug, PageAction.EDIT)
     section = get_section_for(page, pk)
     if request.method != "POST":
@@ -298,7 +306,7 @@ def section_edit(request: HtmxHttpRequest, username: str, slug: str, pk: int) ->
     return render(request, f"{TEMPLATE}#section", context)
 
 
-def _section_form(section: Section, data=None) -> SectionForm:
+def _section_form(section: Section, data: QueryDict | None = None) -> SectionForm:
     # Several sections can be open at once: each form's ids carry the section.
     initial = {
         "heading": section.heading_markdown,
@@ -308,7 +316,15 @@ def _section_form(section: Section, data=None) -> SectionForm:
     return SectionForm(data, initial=initial, auto_id=f"s{section.pk}-%s", lead=section.is_lead)
 
 
-def _section_form_response(request, page, section, form, *, status: int, **extra):
+def _section_form_response(
+    request: AuthedHttpRequest,
+    page: Page,
+    section: Section,
+    form: SectionForm,
+    *,
+    status: int,
+    **extra: object,
+) -> HttpResponse:
     extra = {"section_form": form, **extra}
     if request.htmx:
         partial = "section-conflict" if "conflict" in extra else "section-form"
@@ -320,7 +336,7 @@ def _section_form_response(request, page, section, form, *, status: int, **extra
 
 @login_required
 @require_POST
-def section_add(request: HtmxHttpRequest, username: str, slug: str) -> HttpResponse:
+def section_add(request: AuthedHttpRequest, username: str, slug: str) -> HttpResponse:
     page = get_page_for(request.user, username, slug, PageAction.EDIT)
     form = NewSectionForm(request.POST)
     section = None
@@ -347,16 +363,21 @@ def section_add(request: HtmxHttpRequest, username: str, slug: str) -> HttpRespo
         return redirect(
             "section_edit", username=page.author.username, slug=page.slug, pk=section.pk
         )
-    form = _section_form(section)
+    section_form = _section_form(section)
     context = _section_context(
-        request, page, section, section_form=form, new_section_form=NewSectionForm(), oob=True
+        request,
+        page,
+        section,
+        section_form=section_form,
+        new_section_form=NewSectionForm(),
+        oob=True,
     )
     return render(request, f"{TEMPLATE}#section-added", context)
 
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def section_delete(request: HtmxHttpRequest, username: str, slug: str, pk: int) -> HttpResponse:
+def section_delete(request: AuthedHttpRequest, username: str, slug: str, pk: int) -> HttpResponse:
     page = get_page_for(request.user, username, slug, PageAction.EDIT)
     section = get_section_for(page, pk)
     if request.method != "POST":
@@ -372,7 +393,7 @@ def section_delete(request: HtmxHttpRequest, username: str, slug: str, pk: int) 
 @login_required
 @vary_on_headers("HX-Request")
 @require_POST
-def section_move(request: HtmxHttpRequest, username: str, slug: str, pk: int) -> HttpResponse:
+def section_move(request: AuthedHttpRequest, username: str, slug: str, pk: int) -> HttpResponse:
     page = get_page_for(request.user, username, slug, PageAction.EDIT)
     section = get_section_for(page, pk)
     direction = request.POST.get("direction")
@@ -391,7 +412,7 @@ def section_move(request: HtmxHttpRequest, username: str, slug: str, pk: int) ->
 
 @login_required
 @require_POST
-def page_preview(request: HtmxHttpRequest, username: str, slug: str) -> HttpResponse:
+def page_preview(request: AuthedHttpRequest, username: str, slug: str) -> HttpResponse:
     page = get_page_for(request.user, username, slug, PageAction.EDIT)
     body = request.POST.get("body", "")
     if len(body) > MAX_SECTION_BODY:
@@ -410,7 +431,7 @@ def page_preview(request: HtmxHttpRequest, username: str, slug: str) -> HttpResp
 @login_required
 @vary_on_headers("HX-Request")
 @require_POST
-def page_visibility(request: HtmxHttpRequest, username: str, slug: str) -> HttpResponse:
+def page_visibility(request: AuthedHttpRequest, username: str, slug: str) -> HttpResponse:
     page = get_page_for(request.user, username, slug, PageAction.EDIT)
     form = VisibilityForm(request.POST)
     status = 200
@@ -429,7 +450,9 @@ def page_visibility(request: HtmxHttpRequest, username: str, slug: str) -> HttpR
     return render(request, f"{TEMPLATE}#visibility", context, status=status)
 
 
-def _tags_response(request, page, *, form=None, status=200) -> HttpResponse:
+def _tags_response(
+    request: AuthedHttpRequest, page: Page, *, form: TagForm | None = None, status: int = 200
+) -> HttpResponse:
     if not request.htmx:
         return redirect(page)
     context = _page_context(request, page, tag_form=form or TagForm(), focus_tags=True)
@@ -439,14 +462,14 @@ def _tags_response(request, page, *, form=None, status=200) -> HttpResponse:
 @login_required
 @vary_on_headers("HX-Request")
 @require_POST
-def tag_add(request: HtmxHttpRequest, username: str, slug: str) -> HttpResponse:
+def tag_add(request: AuthedHttpRequest, username: str, slug: str) -> HttpResponse:
     page = get_page_for(request.user, username, slug, PageAction.EDIT)
     form = TagForm(request.POST)
     if form.is_valid() and page.tags.count() >= MAX_TAGS:
         form.add_error("name", f"A page can have up to {MAX_TAGS} tags.")
     if not form.is_valid():
         if not request.htmx:
-            messages.error(request, form.errors["name"][0])
+            messages.error(request, first_error(form.errors["name"]))
         return _tags_response(request, page, form=form, status=422)
     tag = tag_get_or_create(form.cleaned_data["name"])
     page.tags.add(tag)
@@ -457,7 +480,7 @@ def tag_add(request: HtmxHttpRequest, username: str, slug: str) -> HttpResponse:
 @login_required
 @vary_on_headers("HX-Request")
 @require_POST
-def tag_remove(request: HtmxHttpRequest, username: str, slug: str, tag: str) -> HttpResponse:
+def tag_remove(request: AuthedHttpRequest, username: str, slug: str, tag: str) -> HttpResponse:
     page = get_page_for(request.user, username, slug, PageAction.EDIT)
     found = page.tags.filter(slug=tag).first()
     if found is None:
@@ -497,7 +520,7 @@ def page_history(request: HtmxHttpRequest, username: str, slug: str) -> HttpResp
     return render(request, "portfolio/page_history.html", context)
 
 
-def _comparison(page: Page, a: str | None, b: str | None) -> dict | None:
+def _comparison(page: Page, a: str | None, b: str | None) -> dict[str, object] | None:
     """Compare two revisions; with only `b`, compare it with the one before it."""
     new_pk, old_pk = parse_id(b), parse_id(a)
     if new_pk is None:
@@ -535,7 +558,7 @@ def _revision_html(page: Page, revision: Revision) -> str:
     """A revision's text rendered, for reading beside its source. Revisions never
     change, so once rendered it is kept."""
     key = f"revision-html:{revision.pk}"
-    rendered = cache.get(key)
+    rendered: str | None = cache.get(key)
     if rendered is None:
         rendered = render_markdown(revision.body, references=page.references)
         cache.set(key, rendered, 60 * 60 * 24)
@@ -550,7 +573,7 @@ def page_as_of(request: HtmxHttpRequest, username: str, slug: str, pk: int) -> H
     moment = page.revisions.select_related("author").filter(pk=pk).first()
     if moment is None:
         raise Http404("No such version of this page.")
-    state: dict = {}
+    state: dict[uuid.UUID, Revision] = {}
     earlier = page.revisions.filter(
         Q(created_at__lt=moment.created_at) | Q(created_at=moment.created_at, pk__lte=moment.pk)
     ).order_by("-created_at", "-pk")
@@ -591,7 +614,7 @@ def page_as_of(request: HtmxHttpRequest, username: str, slug: str, pk: int) -> H
 
 @login_required
 @require_POST
-def revision_restore(request: HtmxHttpRequest, username: str, slug: str, pk: int) -> HttpResponse:
+def revision_restore(request: AuthedHttpRequest, username: str, slug: str, pk: int) -> HttpResponse:
     page = get_page_for(request.user, username, slug, PageAction.EDIT)
     revision = Revision.objects.filter(pk=pk, page=page).first()
     if revision is None:

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from portfolio.forms import DeleteAccountForm, ProfileForm
-from portfolio.http import HtmxHttpRequest
+from portfolio.http import AuthedHttpRequest, HtmxHttpRequest
 from portfolio.models import Page, Role, Status
 from portfolio.permissions import can_edit_profile, get_profile_for
 from portfolio.web.pagecache import public_cache
@@ -45,7 +45,7 @@ def profile(request: HtmxHttpRequest, username: str) -> HttpResponse:
 @login_required
 @vary_on_headers("HX-Request")
 @require_http_methods(["GET", "HEAD", "POST"])
-def profile_edit(request: HtmxHttpRequest, username: str) -> HttpResponse:
+def profile_edit(request: AuthedHttpRequest, username: str) -> HttpResponse:
     person = get_profile_for(request.user, username, edit=True)
     form = ProfileForm(request.POST or None, instance=person)
     template = "portfolio/profile.html"
@@ -71,7 +71,7 @@ def profile_edit(request: HtmxHttpRequest, username: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def account_delete(request: HtmxHttpRequest) -> HttpResponse:
+def account_delete(request: AuthedHttpRequest) -> HttpResponse:
     user = request.user
     form = DeleteAccountForm(request.POST or None, user=user)
     stranded = [

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
+from typing import TYPE_CHECKING, TypedDict
 
 from django import forms
 from django.conf import settings
@@ -18,8 +20,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from django.views.decorators.vary import vary_on_headers
 
 from portfolio.diff import diff_text
-from portfolio.forms import MultilineField
-from portfolio.http import HtmxHttpRequest
+from portfolio.forms import MultilineField, first_error
+from portfolio.http import AuthedHttpRequest
 from portfolio.models import (
     Claim,
     Mark,
@@ -27,6 +29,7 @@ from portfolio.models import (
     Review,
     Revision,
     SavedReply,
+    Section,
     SectionMark,
     Status,
     Verdict,
@@ -42,6 +45,12 @@ from portfolio.permissions import (
     saved_replies_of,
 )
 from portfolio.services import comment_post, page_submit, review_submit
+
+# ModelForm is generic in django-stubs only: Django's takes no [Model] at run time.
+if TYPE_CHECKING:
+    SavedReplyModelForm = forms.ModelForm[SavedReply]
+else:
+    SavedReplyModelForm = forms.ModelForm
 
 QUEUE_PAGE_SIZE = 50
 
@@ -69,7 +78,7 @@ class MarkForm(forms.Form):
     saved_reply = forms.IntegerField(required=False)
 
 
-class SavedReplyForm(forms.ModelForm):
+class SavedReplyForm(SavedReplyModelForm):
     class Meta:
         model = SavedReply
         fields = ["title", "body"]
@@ -81,7 +90,7 @@ class SavedReplyForm(forms.ModelForm):
 
 @login_required
 @require_POST
-def page_submit_view(request: HtmxHttpRequest, username: str, slug: str) -> HttpResponse:
+def page_submit_view(request: AuthedHttpRequest, username: str, slug: str) -> HttpResponse:
     page = get_page_for(request.user, username, slug, PageAction.EDIT)
     try:
         raised = page_submit(page=page, by=request.user)
@@ -99,7 +108,7 @@ def page_submit_view(request: HtmxHttpRequest, username: str, slug: str) -> Http
 
 @login_required
 @require_POST
-def page_withdraw_view(request: HtmxHttpRequest, username: str, slug: str) -> HttpResponse:
+def page_withdraw_view(request: AuthedHttpRequest, username: str, slug: str) -> HttpResponse:
     page = get_page_for(request.user, username, slug, PageAction.EDIT)
     try:
         page.withdraw()
@@ -115,7 +124,7 @@ def page_withdraw_view(request: HtmxHttpRequest, username: str, slug: str) -> Ht
 
 @login_required
 @require_safe
-def review_queue(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+def review_queue(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     cohort = get_cohort_for(request.user, slug, CohortAction.REVIEW)
     last_review = Review.objects.filter(page=OuterRef("pk")).values("created_at")[:1]
     # Correlated subqueries rather than a join and GROUP BY over every revision of every
@@ -149,7 +158,7 @@ def review_queue(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def review_claim(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
+def review_claim(request: AuthedHttpRequest, slug: str, pk: int) -> HttpResponse:
     cohort = get_cohort_for(request.user, slug, CohortAction.REVIEW)
     page = (
         Page.objects.visible_to(request.user)
@@ -182,11 +191,23 @@ def review_claim(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
 # Reviewing a page ---------------------------------------------------------------------
 
 
-def _review_context(request: HtmxHttpRequest, page: Page, **extra) -> dict:
+class ReviewContext(TypedDict):
+    page: Page
+    sections: list[Section]
+    last_review: Review | None
+    reviews: list[Review]
+    saved_replies: list[SavedReply]
+    form: ReviewForm
+    unchanged: int
+
+
+def _review_context(
+    request: AuthedHttpRequest, page: Page, *, form: ReviewForm | None = None
+) -> ReviewContext:
     sections = list(page.sections.all())
     marks = {mark.section_uid: mark for mark in page.marks.select_related("reviewer")}
     last = page.reviews.filter(reviewer=request.user).first() or page.reviews.first()
-    before: dict = {}
+    before: dict[uuid.UUID, Revision] = {}
     if last is not None:
         for revision in Revision.objects.filter(
             page=page, created_at__lte=last.created_at
@@ -204,6 +225,7 @@ def _review_context(request: HtmxHttpRequest, page: Page, **extra) -> dict:
             or previous is None
             or ((previous.heading_source, previous.body) != (section.heading_source, section.body))
         )
+        section.diff = None
         if last is not None and section.changed:
             old = previous.body if previous else ""
             section.diff = diff_text(old, section.body)
@@ -214,15 +236,14 @@ def _review_context(request: HtmxHttpRequest, page: Page, **extra) -> dict:
         "last_review": last,
         "reviews": list(page.reviews.select_related("reviewer")[:5]),
         "saved_replies": replies,
-        "form": extra.pop("form", None) or ReviewForm(),
+        "form": form or ReviewForm(),
         "unchanged": sum(1 for section in sections if not section.changed),
-        **extra,
     }
 
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def page_review(request: HtmxHttpRequest, username: str, slug: str) -> HttpResponse:
+def page_review(request: AuthedHttpRequest, username: str, slug: str) -> HttpResponse:
     page = get_page_to_review(request.user, username, slug)
     if request.method == "POST":
         form = ReviewForm(request.POST)
@@ -250,7 +271,7 @@ def page_review(request: HtmxHttpRequest, username: str, slug: str) -> HttpRespo
 @login_required
 @vary_on_headers("HX-Request")
 @require_POST
-def section_mark(request: HtmxHttpRequest, username: str, slug: str, pk: int) -> HttpResponse:
+def section_mark(request: AuthedHttpRequest, username: str, slug: str, pk: int) -> HttpResponse:
     page = get_page_to_review(request.user, username, slug)
     section = get_section_for(page, pk)
     form = MarkForm(request.POST)
@@ -258,7 +279,7 @@ def section_mark(request: HtmxHttpRequest, username: str, slug: str, pk: int) ->
         if "mark" in form.errors:
             messages.error(request, "Mark the section “Looks good” or “Needs work”.")
         else:
-            messages.error(request, next(iter(form.errors.values()))[0])
+            messages.error(request, first_error(next(iter(form.errors.values()))))
         status = 422
     else:
         status = 200
@@ -286,13 +307,17 @@ def section_mark(request: HtmxHttpRequest, username: str, slug: str, pk: int) ->
     kept = request.POST.get("comment", "") if status == 422 else ""
     if not request.htmx:
         if status == 422:
-            context = _review_context(request, page, focus_pk=section.pk, mark_comment=kept)
+            context = {
+                **_review_context(request, page),
+                "focus_pk": section.pk,
+                "mark_comment": kept,
+            }
             return render(request, "portfolio/page_review.html", context, status=status)
         review_url = reverse("page_review", args=[page.author.username, page.slug])
         return redirect(f"{review_url}#{section.anchor}")
-    context = _review_context(request, page, mark_comment=kept)
-    context["section"] = next(s for s in context["sections"] if s.pk == section.pk)
-    context["focus_pk"] = section.pk
+    review = _review_context(request, page)
+    shown = next(s for s in review["sections"] if s.pk == section.pk)
+    context = {**review, "mark_comment": kept, "section": shown, "focus_pk": section.pk}
     return render(request, "portfolio/page_review.html#review-section", context, status=status)
 
 
@@ -301,7 +326,7 @@ def section_mark(request: HtmxHttpRequest, username: str, slug: str, pk: int) ->
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def saved_replies(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+def saved_replies(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     cohort = get_cohort_for(request.user, slug, CohortAction.REVIEW)
     form = SavedReplyForm(request.POST or None)
     status = 200
@@ -320,7 +345,7 @@ def saved_replies(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def saved_reply_delete(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
+def saved_reply_delete(request: AuthedHttpRequest, slug: str, pk: int) -> HttpResponse:
     cohort = get_cohort_for(request.user, slug, CohortAction.REVIEW)
     reply = get_saved_reply_for(request.user, cohort, pk)
     reply.delete()

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.cache.backends.locmem import LocMemCache
 from django_redis.cache import RedisCache
 from django_redis.exceptions import ConnectionInterrupted
+from redis.commands.core import Script
 from redis.exceptions import RedisError
 
 logger = logging.getLogger("nexus.cache")
@@ -18,7 +19,9 @@ _down_since: dict[str, float] = {}
 _lock = threading.Lock()
 
 
-class ResilientRedisCache(RedisCache):
+# django-redis ships no type information: to the type checker its RedisCache is Any,
+# which strict mode refuses as a base class.
+class ResilientRedisCache(RedisCache):  # type: ignore[misc]
     """django-redis that degrades instead of failing when Redis is unreachable.
 
     An operation that cannot reach Redis is logged and answered as a miss. After a
@@ -39,7 +42,7 @@ class ResilientRedisCache(RedisCache):
         super().__init__(server, params)
         self._location = server
         self._local = LocMemCache("nexus-redis-fallback", {"OPTIONS": {"MAX_ENTRIES": 10_000}})
-        self._script = None
+        self._script: Script | None = None
 
     # -- plumbing -------------------------------------------------------------------
 

@@ -12,7 +12,8 @@ def database_answers() -> bool:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-            return cursor.fetchone() == (1,)
+            row: tuple[object, ...] | None = cursor.fetchone()
+            return row == (1,)
     except Exception as error:
         # One line per failed check: an outage should not flood the log with tracebacks.
         logger.warning("database did not answer the health check: %s", error)
@@ -26,7 +27,8 @@ def cache_answers() -> bool:
         if client is not None and hasattr(client, "get_client"):
             return bool(client.get_client(write=True).ping())
         cache.set("healthz:probe", "1", 5)
-        return cache.get("healthz:probe") == "1"
+        probe: object = cache.get("healthz:probe")
+        return probe == "1"
     except Exception as error:
         logger.warning("cache did not answer the health check: %s", error)
         return False

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpRequest, HttpResponse
 from django_htmx.http import trigger_client_event
+from django_htmx.middleware import HtmxDetails
 
 from portfolio.views.core import bad_request
 
@@ -24,7 +25,8 @@ class HtmxMessagesMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if not getattr(request, "htmx", False) or request.htmx.boosted:
+        htmx: HtmxDetails | None = getattr(request, "htmx", None)
+        if not htmx or htmx.boosted:
             return response
         if 300 <= response.status_code < 400 or "HX-Redirect" in response:
             return response

@@ -25,6 +25,7 @@ import logging
 import threading
 from collections.abc import Callable
 from functools import lru_cache, wraps
+from typing import Concatenate, Protocol, TypedDict, cast
 
 from django.conf import settings
 from django.core.cache import cache
@@ -58,10 +59,44 @@ def cacheable(request: HttpRequest) -> bool:
     )
 
 
-def _lookup(username: str, stem: str) -> tuple[int, dict | None]:
+class Entry(TypedDict):
+    """A stored response."""
+
+    body: bytes
+    etag: str
+    headers: list[tuple[str, str]]
+
+
+class MarkedRequest(HttpRequest):
+    """The marks the cache puts on a request: the middleware's on one it may store (the
+    key stem and generation), the view's on one it renders to be shared (read by the
+    templates, which then leave out per-response secrets)."""
+
+    nexus_page_cache: tuple[str, int]
+    nexus_shared_response: bool
+
+
+class StoredResponse(HttpResponse):
+    """A fresh response that the view prepared for storing: its body and ETag."""
+
+    nexus_store: tuple[bytes, str]
+
+
+class PublicView[R: HttpRequest, **P](Protocol):
+    """A view marked with the kind of page it shows, which _cacheable_target reads."""
+
+    public_cache_kind: str
+
+    def __call__(
+        self, request: R, username: str, /, *args: P.args, **kwargs: P.kwargs
+    ) -> HttpResponse: ...
+
+
+def _lookup(username: str, stem: str) -> tuple[int, Entry | None]:
     reader = getattr(cache, "get_generational", None)
     if reader is not None:
-        return reader(author_key(username), stem)
+        found: tuple[int, Entry | None] = reader(author_key(username), stem)
+        return found
     generation = cache.get(author_key(username)) or 0
     return int(generation), cache.get(f"{stem}{generation}")
 
@@ -70,7 +105,7 @@ def _etag(body: bytes) -> str:
     return '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
 
 
-def _from_entry(request: HttpRequest, entry: dict) -> HttpResponse:
+def _from_entry(request: HttpRequest, entry: Entry) -> HttpResponse:
     if request.headers.get("If-None-Match") == entry["etag"]:
         response: HttpResponse = HttpResponseNotModified()
     else:
@@ -115,7 +150,7 @@ def _cacheable_target(path: str) -> tuple[str, str, str] | None:
 
 
 @receiver(setting_changed)
-def _forget_targets(setting: str, **kwargs) -> None:
+def _forget_targets(setting: str, **kwargs: object) -> None:
     if setting == "ROOT_URLCONF":
         _cacheable_target.cache_clear()
 
@@ -148,12 +183,10 @@ class PublicPageCacheMiddleware:
             response["X-Cache"] = "hit"
             return response
         _count("misses")
-        request.nexus_page_cache = (
-            stem,
-            generation or current_generation(author_key(username)),
-        )
+        mark = (stem, generation or current_generation(author_key(username)))
+        cast(MarkedRequest, request).nexus_page_cache = mark
         response = self.get_response(request)
-        store = getattr(response, "nexus_store", None)
+        store: tuple[bytes, str] | None = getattr(response, "nexus_store", None)
         if store is None:
             return response
         body, etag = store
@@ -166,9 +199,10 @@ class PublicPageCacheMiddleware:
                 if name.lower() not in _UNSTORED
             ],
         }
-        stem, generation = request.nexus_page_cache
+        stem, generation = mark
         if generation:
-            stored = cache.set(f"{stem}{generation}", entry, TTL)
+            # django-redis answers whether it stored the entry; BaseCache's stub says None.
+            stored = cache.set(f"{stem}{generation}", entry, TTL)  # type: ignore[func-returns-value]
             _count("errors" if stored is False else "stores")
         else:
             _count("errors")
@@ -178,13 +212,15 @@ class PublicPageCacheMiddleware:
         return response
 
 
-def public_cache(kind: str) -> Callable:
+def public_cache[R: HttpRequest, **P](
+    kind: str,
+) -> Callable[[Callable[Concatenate[R, str, P], HttpResponse]], PublicView[R, P]]:
     """Mark a view whose anonymous GETs PublicPageCacheMiddleware serves from the
     cache, and prepare its fresh responses for storing; see the module docstring."""
 
-    def decorator(view: Callable) -> Callable:
+    def decorator(view: Callable[Concatenate[R, str, P], HttpResponse]) -> PublicView[R, P]:
         @wraps(view)
-        def wrapped(request: HttpRequest, username: str, *args, **kwargs) -> HttpResponse:
+        def wrapped(request: R, username: str, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
             if not cacheable(request) or not hasattr(request, "nexus_page_cache"):
                 _count("bypass")
                 response = view(request, username, *args, **kwargs)
@@ -192,19 +228,20 @@ def public_cache(kind: str) -> Callable:
                 patch_vary_headers(response, ["HX-Request", "Cookie"])
                 return response
             # Tell the templates to leave out per-response secrets (CSP nonce).
-            request.nexus_shared_response = True
+            cast(MarkedRequest, request).nexus_shared_response = True
             response = view(request, username, *args, **kwargs)
             if response.status_code != 200 or response.cookies or response.streaming:
                 patch_vary_headers(response, ["HX-Request", "Cookie"])
                 return response
             body = response.content
             etag = _etag(body)
-            response.nexus_store = (body, etag)
+            cast(StoredResponse, response).nexus_store = (body, etag)
             response["ETag"] = etag
             response["X-Cache"] = "miss"
             return _public_headers(response)
 
-        wrapped.public_cache_kind = kind
-        return wrapped
+        marked = cast("PublicView[R, P]", wrapped)
+        marked.public_cache_kind = kind
+        return marked
 
     return decorator

@@ -24,6 +24,7 @@ import urllib.request
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 from django.conf import settings
 from django.core.management import call_command
@@ -98,13 +99,43 @@ class Row:
     note: str = ""
     budget: str = ""
     met: bool | None = None
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+class Options(TypedDict):
+    """The command's own options (see add_arguments)."""
+
+    server: str
+    workers: int | None
+    threads: int
+    pool: bool
+    duration: int
+    connections: int
+    latency_connections: int
+    small: bool
+    json_path: str | None
+    only: str
+
+
+class Targets(TypedDict):
+    """What the rows request, found in the seeded cohort."""
+
+    cohort: str
+    static: str
+    public: str
+    review_page: str
+    mentor_cookie: str
+    author_cookie: str
+    # (edit URL, version) of each section a saving thread owns
+    sections: list[tuple[str, int]]
+    search: str
 
 
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+        port: int = probe.getsockname()[1]
+        return port
 
 
 class Command(BaseCommand):
@@ -151,7 +182,7 @@ class Command(BaseCommand):
 
     # -- orchestration ------------------------------------------------------------------
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: str, **options: Unpack[Options]) -> None:
         started = time.monotonic()
         wrk = shutil.which("wrk")
         if wrk is None:
@@ -191,7 +222,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.MIGRATE_HEADING(f"==> {text}"))
 
     @staticmethod
-    def describe(sizes: dict) -> str:
+    def describe(sizes: dict[str, int]) -> str:
         if not sizes:
             return "demo size"
         return ", ".join(f"{value:,} {name}" for name, value in sizes.items())
@@ -218,7 +249,7 @@ class Command(BaseCommand):
 
     # -- what to measure ----------------------------------------------------------------
 
-    def targets(self) -> dict:
+    def targets(self) -> Targets:
         """URLs, a mentor's session and a learner's sections, from the seeded cohort."""
         from django.contrib.staticfiles.storage import staticfiles_storage
         from django.test import Client
@@ -227,7 +258,7 @@ class Command(BaseCommand):
         from portfolio.models import Cohort, Page, Role, Section, Status, Visibility
 
         cohort = Cohort.objects.get(slug=COHORT_SLUG)
-        mentor = cohort.memberships.filter(role=Role.MENTOR).select_related("user").first().user
+        mentoring = cohort.memberships.filter(role=Role.MENTOR).select_related("user").first()
         public = (
             Page.objects.filter(cohort=cohort, visibility=Visibility.PUBLIC)
             .exclude(sections=None)
@@ -241,8 +272,13 @@ class Command(BaseCommand):
             .order_by("pk")
             .first()
         )
+        if mentoring is None or public is None:
+            raise CommandError(
+                f"The cohort {COHORT_SLUG} has no mentor, or no public page with sections, "
+                "to measure."
+            )
         mentor_client = Client()
-        mentor_client.force_login(mentor)
+        mentor_client.force_login(mentoring.user)
         mentor_session = mentor_client.cookies[settings.SESSION_COOKIE_NAME].value
         # Each saving thread edits a section of its own, on a page of the seeded author.
         author = public.author
@@ -268,7 +304,7 @@ class Command(BaseCommand):
             "search": "django testing",
         }
 
-    def plan(self, t: dict) -> list[tuple[Row, list[str], str | None]]:
+    def plan(self, t: Targets) -> list[tuple[Row, list[str], str | None]]:
         mentor = ["-H", f"Cookie: {t['mentor_cookie']}"]
         cohort = f"/cohorts/{t['cohort']}"
         return [
@@ -289,7 +325,7 @@ class Command(BaseCommand):
             (Row("save", "HTMX section save", "(POST, one section per connection)"), [], "save"),
         ]  # fmt: skip
 
-    def run_rows(self, wrk: str, base: str, targets: dict, options: dict) -> list[Row]:
+    def run_rows(self, wrk: str, base: str, targets: Targets, options: Options) -> list[Row]:
         only = {name.strip() for name in options["only"].split(",") if name.strip()}
         rows = []
         with tempfile.TemporaryDirectory(prefix="nexus-bench-") as scratch:
@@ -353,7 +389,7 @@ class Command(BaseCommand):
             raise CommandError(f"{url} does not answer 200: {error}") from None
 
     def wrk(self, wrk: str, url: str, headers: list[str], script: Path, connections: int,
-            duration: int) -> dict:  # fmt: skip
+            duration: int) -> dict[str, float]:  # fmt: skip
         threads = max(1, min(2, connections))
         command = [
             wrk, f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "5s",
@@ -369,12 +405,13 @@ class Command(BaseCommand):
         result = subprocess.run(command, capture_output=True, text=True, timeout=duration + 30)
         for line in reversed(result.stdout.splitlines()):
             if line.startswith("{"):
-                return json.loads(line)
+                figures: dict[str, float] = json.loads(line)
+                return figures
         raise CommandError(f"wrk gave no figures for {url}:\n{result.stdout}\n{result.stderr}")
 
     # -- the server ---------------------------------------------------------------------
 
-    def server_env(self, port: int, options: dict) -> dict[str, str]:
+    def server_env(self, port: int, options: Options) -> dict[str, str]:
         database = settings.DATABASES["default"]
         url = (
             f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:"
@@ -401,7 +438,7 @@ class Command(BaseCommand):
         }
         return env
 
-    def start_server(self, port: int, options: dict) -> subprocess.Popen:
+    def start_server(self, port: int, options: Options) -> subprocess.Popen[str]:
         env = self.server_env(port, options)
         name = options["server"]
         if name == "granian":
@@ -429,7 +466,8 @@ class Command(BaseCommand):
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if server.poll() is not None:
-                raise CommandError(f"The server stopped: {server.stderr.read()[-2000:]}")
+                said = server.stderr.read() if server.stderr else ""
+                raise CommandError(f"The server stopped: {said[-2000:]}")
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
                     return server
@@ -439,7 +477,7 @@ class Command(BaseCommand):
         raise CommandError("The server did not answer /healthz within 60 s.")
 
     @staticmethod
-    def stop_server(server: subprocess.Popen) -> None:
+    def stop_server(server: subprocess.Popen[str]) -> None:
         if server.poll() is None:
             os.killpg(server.pid, signal.SIGTERM)
             try:
@@ -450,7 +488,7 @@ class Command(BaseCommand):
 
     # -- the report ---------------------------------------------------------------------
 
-    def report(self, rows: list[Row], options: dict, elapsed: float) -> dict:
+    def report(self, rows: list[Row], options: Options, elapsed: float) -> dict[str, object]:
         columns = ("conns", "req/s", "p50 ms", "p95 ms", "p99 ms", "× static")
         widths = (5, 9, 8, 8, 8, 9)
         header = f"{'request':<38} " + " ".join(

@@ -33,7 +33,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from itertools import batched
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from allauth.account.models import EmailAddress
 from django.core import serializers
@@ -98,15 +98,35 @@ LEFT_OUT: dict[type[models.Model], frozenset[str]] = {
 SCHEMA_APPS = ("portfolio", "account", "auth")
 
 
+class SerializedRow(TypedDict):
+    """One row as the "python" serializer writes it, and as the file holds it."""
+
+    model: str
+    pk: int
+    fields: dict[str, Any]
+
+
 def fields_of(model: type[models.Model]) -> list[str]:
     """The fields a backup holds for a model (the primary key travels as "pk")."""
-    names = [field.name for field in model._meta.local_fields if field.serialize]
+    names = [
+        field.name
+        for field in model._meta.local_fields
+        if field.serialize  # type: ignore[attr-defined]  # a Field attribute the stubs lack
+    ]
     names += [field.name for field in model._meta.local_many_to_many]
     return [name for name in names if name not in LEFT_OUT.get(model, ())]
 
 
 def label(model: type[models.Model]) -> str:
     return model._meta.label_lower
+
+
+def link_model(field: models.ManyToManyField[Any, Any]) -> type[models.Model]:
+    """The model of a many-to-many field's link table."""
+    through = field.remote_field.through
+    if through is None:  # not before Django has set the models up
+        raise CommandError(f"{field} has no link table yet.")
+    return through
 
 
 def schema() -> dict[str, str]:
@@ -118,17 +138,17 @@ def schema() -> dict[str, str]:
     return dict(sorted(latest.items()))
 
 
-def cohort_rows(cohort: Cohort) -> dict[type[models.Model], models.QuerySet]:
+def cohort_rows(cohort: Cohort) -> dict[type[models.Model], models.QuerySet[models.Model]]:
     """Every row the backup holds, as one queryset per model."""
-    rows: dict[type[models.Model], models.QuerySet] = {
+    rows: dict[type[models.Model], models.QuerySet[models.Model]] = {
         Cohort: Cohort.objects.filter(pk=cohort.pk),
         Membership: Membership.objects.filter(cohort=cohort),
         Invite: Invite.objects.filter(cohort=cohort),
         Page: Page.objects.filter(cohort=cohort),
         SavedReply: SavedReply.objects.filter(cohort=cohort),
     }
-    for model in (Section, Revision, Comment, Review, SectionMark, Claim, Notification):
-        rows[model] = model.objects.filter(page__cohort=cohort)
+    for on_page in (Section, Revision, Comment, Review, SectionMark, Claim, Notification):
+        rows[on_page] = on_page.objects.filter(page__cohort=cohort)
     tagged = Page.tags.through.objects.filter(page__cohort=cohort).values("tag_id")
     rows[Tag] = Tag.objects.filter(pk__in=tagged)
     # Everyone a row points at, found from the models themselves, so a relation to
@@ -145,17 +165,19 @@ def cohort_rows(cohort: Cohort) -> dict[type[models.Model], models.QuerySet]:
     return {model: rows[model] for model in MODELS}
 
 
-def serialized(model: type[models.Model], queryset: models.QuerySet) -> Iterator[dict]:
+def serialized(
+    model: type[models.Model], queryset: models.QuerySet[models.Model]
+) -> Iterator[SerializedRow]:
     fields = fields_of(model)
     many = [field for field in model._meta.local_many_to_many if field.name in fields]
     plain = [name for name in fields if name not in {field.name for field in many}]
     for chunk in batched(queryset.order_by("pk").iterator(chunk_size=2000), 2000, strict=False):
-        rows = serializers.serialize("python", chunk, fields=plain)
+        rows: list[SerializedRow] = serializers.serialize("python", chunk, fields=plain)
         # Many-to-many links in one query per chunk: the serializer would build a
         # queryset per row, which is most of the time a large backup takes.
         for field in many:
             source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
-            links = field.remote_field.through.objects.filter(
+            links = link_model(field)._default_manager.filter(
                 **{f"{source}_id__in": [row["pk"] for row in rows]}
             )
             linked: dict[int, list[int]] = defaultdict(list)
@@ -204,7 +226,9 @@ class Command(BaseCommand):
             "output. Default: cohort-<slug>-<date>.json in the current directory.",
         )
 
-    def handle(self, *args, slug: str, output: str | None, verbosity: int, **options) -> None:
+    def handle(
+        self, *args: str, slug: str, output: str | None, verbosity: int, **options: object
+    ) -> None:
         cohort = Cohort.objects.filter(slug=slug).first()
         if cohort is None:
             raise CommandError(f"There is no cohort with the slug “{slug}”.")

@@ -23,7 +23,7 @@ import json
 import time
 import zlib
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from itertools import batched
 from pathlib import Path
 from typing import Any
@@ -33,8 +33,9 @@ from django.core import serializers
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.management.color import no_style
-from django.core.serializers.base import DeserializationError
+from django.core.serializers.base import DeserializationError, DeserializedObject
 from django.db import IntegrityError, connection, models, transaction
+from django.db.models.fields.related import RelatedField
 from django.db.models.functions import Lower
 
 from portfolio.dashboards import forget_activity
@@ -46,6 +47,7 @@ from portfolio.management.commands.cohort_backup import (
     VERSION,
     fields_of,
     label,
+    link_model,
     plural,
     schema,
     size_of,
@@ -56,6 +58,14 @@ from portfolio.models import Cohort, Comment, EmailPreference, Membership, Page,
 
 BY_LABEL = {label(model): model for model in MODELS}
 OWNED = [model for model in MODELS if model not in SHARED]
+
+# The file's rows, deserialized, by model.
+type Rows = dict[type[models.Model], list[DeserializedObject]]
+
+
+def objects_of[M: models.Model](rows: Sequence[DeserializedObject], model: type[M]) -> list[M]:
+    """The objects of rows of one model (deserialize files every row under its type)."""
+    return [row.object for row in rows if isinstance(row.object, model)]
 
 
 def read(path: Path) -> dict[str, Any]:
@@ -94,7 +104,8 @@ def check_shape(objects: list[Any], counts: dict[str, Any]) -> None:
             and isinstance(item.get("pk"), int)
         ):
             raise CommandError(f"Object {number} is damaged: it needs a model, a pk and fields.")
-        model = BY_LABEL.get(item.get("model"))
+        name = item.get("model")
+        model = BY_LABEL.get(name) if isinstance(name, str) else None
         if model is None:
             raise CommandError(
                 f"Object {number} is a {item.get('model')!r}, which a cohort backup never holds."
@@ -114,12 +125,17 @@ def check_shape(objects: list[Any], counts: dict[str, Any]) -> None:
         )
 
 
-def in_chunks(queryset: models.QuerySet, lookup: str, values: Iterable, *fields: str) -> list:
+def in_chunks[V: (int, str)](
+    rows: models.QuerySet[models.Model] | models.Manager[models.Model],
+    lookup: str,
+    values: Iterable[V],
+    *fields: str,
+) -> list[tuple[Any, ...]]:
     """values_list of the rows whose `lookup` is among many values, in chunks that
     stay under the database's limit on query parameters."""
-    found: list = []
+    found: list[tuple[Any, ...]] = []
     for chunk in batched(sorted(set(values)), 2000, strict=False):
-        found += queryset.filter(**{f"{lookup}__in": chunk}).values_list(*fields)
+        found += rows.filter(**{f"{lookup}__in": chunk}).values_list(*fields)
     return found
 
 
@@ -144,7 +160,9 @@ class Command(BaseCommand):
             "reports what a restore would do and changes nothing.",
         )
 
-    def handle(self, *args, file: str, dry_run: bool, verbosity: int, **options) -> None:
+    def handle(
+        self, *args: str, file: str, dry_run: bool, verbosity: int, **options: object
+    ) -> None:
         started = time.monotonic()
         path = Path(file)
         progress = Progress(self.stdout, verbosity)
@@ -171,7 +189,7 @@ class Command(BaseCommand):
                     transaction.set_rollback(True)
                 else:
                     self.reset_sequences()
-                    bump_authors(*(row.object.username for row in rows[User]))
+                    bump_authors(*(user.username for user in objects_of(rows[User], User)))
                     # Revisions were written without signals: drop cached activity.
                     forget_activity(cohort.pk)
         except IntegrityError as error:
@@ -180,8 +198,8 @@ class Command(BaseCommand):
             ) from error
         self.report(rows, kept, cohort, dry_run, time.monotonic() - started, progress)
 
-    def deserialize(self, objects: list[dict]) -> dict[type[models.Model], list]:
-        rows: dict[type[models.Model], list] = {model: [] for model in MODELS}
+    def deserialize(self, objects: list[dict[str, Any]]) -> Rows:
+        rows: Rows = {model: [] for model in MODELS}
         try:
             for row in serializers.deserialize("python", objects):
                 rows[type(row.object)].append(row)
@@ -189,19 +207,21 @@ class Command(BaseCommand):
             raise CommandError(f"The file is damaged: {error}") from error
         return rows
 
-    def the_cohort(self, rows: dict[type[models.Model], list], slug: Any) -> Cohort:
+    def the_cohort(self, rows: Rows, slug: object) -> Cohort:
         """The file's one cohort, and proof that the file holds every row its rows
         point at, so that nothing restored can attach to what is here already."""
-        cohorts = [row.object for row in rows[Cohort]]
+        cohorts = objects_of(rows[Cohort], Cohort)
         if len(cohorts) != 1 or cohorts[0].slug != slug:
             raise CommandError(f"The file is damaged: it should hold exactly the cohort “{slug}”.")
         held = {model: {row.object.pk for row in rows[model]} for model in MODELS}
         for model in MODELS:
-            relations = [field for field in model._meta.concrete_fields if field.is_relation]
+            relations = [
+                field for field in model._meta.concrete_fields if isinstance(field, RelatedField)
+            ]
             for row in rows[model]:
                 pointed = [(field, getattr(row.object, field.attname)) for field in relations]
-                for field in model._meta.local_many_to_many:
-                    pointed += [(field, pk) for pk in row.m2m_data.get(field.name, [])]
+                for many in model._meta.local_many_to_many:
+                    pointed += [(many, pk) for pk in (row.m2m_data or {}).get(many.name, [])]
                 for field, pk in pointed:
                     if pk is not None and pk not in held[field.related_model]:
                         raise CommandError(
@@ -210,9 +230,7 @@ class Command(BaseCommand):
                         )
         return cohorts[0]
 
-    def check_conflicts(
-        self, rows: dict[type[models.Model], list], cohort: Cohort
-    ) -> dict[type[models.Model], set[int]]:
+    def check_conflicts(self, rows: Rows, cohort: Cohort) -> dict[type[models.Model], set[int]]:
         """Refuse when the database holds rows the restore would collide with. Returns
         the ids of shared rows that are here already and are the same (kept as they are)."""
         problems: list[str] = []
@@ -223,7 +241,9 @@ class Command(BaseCommand):
                 f"(id {existing.pk}). Delete it, or restore into another database."
             )
         for model in OWNED:
-            taken = in_chunks(model.objects, "pk", (row.object.pk for row in rows[model]), "pk")
+            taken = in_chunks(
+                model._default_manager, "pk", (row.object.pk for row in rows[model]), "pk"
+            )
             if taken:
                 problems.append(
                     f"{plural(len(taken), str(model._meta.verbose_name))} with the ids "
@@ -236,11 +256,9 @@ class Command(BaseCommand):
             )
         return kept
 
-    def same_people(
-        self, rows: dict[type[models.Model], list], problems: list[str]
-    ) -> dict[type[models.Model], set[int]]:
+    def same_people(self, rows: Rows, problems: list[str]) -> dict[type[models.Model], set[int]]:
         kept: dict[type[models.Model], set[int]] = defaultdict(set)
-        users = {row.object.pk: row.object for row in rows[User]}
+        users = {user.pk: user for user in objects_of(rows[User], User)}
         for pk, email in in_chunks(User.objects, "pk", users, "pk", "email"):
             if email.lower() == users[pk].email.lower():
                 kept[User].add(pk)
@@ -259,7 +277,7 @@ class Command(BaseCommand):
                 )
         # A kept user keeps their own addresses and preferences; a new one brings theirs.
         for model in (EmailAddress, EmailPreference):
-            mine = [row.object for row in rows[model] if row.object.user_id in kept[User]]
+            mine = [obj for obj in objects_of(rows[model], model) if obj.user_id in kept[User]]
             kept[model].update(obj.pk for obj in mine)
             brought = [row.object.pk for row in rows[model] if row.object.pk not in kept[model]]
             taken = in_chunks(model.objects, "pk", brought, "pk")
@@ -269,14 +287,14 @@ class Command(BaseCommand):
                     f"here exist already (ids {some(pk for (pk,) in taken)})."
                 )
         addresses = {
-            row.object.email.lower(): row.object
-            for row in rows[EmailAddress]
-            if row.object.pk not in kept[EmailAddress]
+            address.email.lower(): address
+            for address in objects_of(rows[EmailAddress], EmailAddress)
+            if address.pk not in kept[EmailAddress]
         }
         taken_addresses = EmailAddress.objects.annotate(email_ci=Lower("email"))
         for user_id, email in in_chunks(taken_addresses, "email_ci", addresses, "user", "email"):
             problems.append(f"The email address {email} belongs to user id {user_id} here.")
-        tags = {row.object.pk: row.object for row in rows[Tag]}
+        tags = {tag.pk: tag for tag in objects_of(rows[Tag], Tag)}
         for pk, slug in in_chunks(Tag.objects, "pk", tags, "pk", "slug"):
             if slug == tags[pk].slug:
                 kept[Tag].add(pk)
@@ -287,14 +305,14 @@ class Command(BaseCommand):
         new_tags = [tag for pk, tag in tags.items() if pk not in kept[Tag]]
         named = Tag.objects.annotate(name_ci=Lower("name"))
         for field, lookup, queryset in (("slug", "slug", Tag.objects), ("name", "name_ci", named)):
-            wanted = {getattr(tag, field).lower(): tag for tag in new_tags}
-            for pk, value in in_chunks(queryset, lookup, wanted, "pk", field):
+            wanted_tags = {getattr(tag, field).lower(): tag for tag in new_tags}
+            for pk, value in in_chunks(queryset, lookup, wanted_tags, "pk", field):
                 problems.append(f"The tag {field} “{value}” is tag id {pk} here, not a new tag.")
         return kept
 
     def insert(
         self,
-        rows: dict[type[models.Model], list],
+        rows: Rows,
         kept: dict[type[models.Model], set[int]],
         progress: Progress,
     ) -> None:
@@ -302,8 +320,8 @@ class Command(BaseCommand):
             fresh = [row for row in rows[model] if row.object.pk not in kept[model]]
             name = title(model)
             if model is Page and connection.vendor != "postgresql":
-                for row in fresh:
-                    row.object.search_vector = None  # only PostgreSQL has search vectors
+                for page in objects_of(fresh, Page):
+                    page.search_vector = None  # only PostgreSQL has search vectors
             fields = model._meta.local_concrete_fields
             size = max(1, min(1000, connection.ops.bulk_batch_size(fields, fresh)))
             done = 0
@@ -311,7 +329,8 @@ class Command(BaseCommand):
                 # A raw insert, as loaddata's saves are: values go in exactly as stored
                 # (bulk_create would stamp auto_now fields with the time of the restore),
                 # and no signal fires for a half-restored cohort.
-                model._base_manager._insert(
+                # (QuerySet._insert, private, is not in the stubs.)
+                model._base_manager._insert(  # type: ignore[attr-defined]
                     [row.object for row in batch], fields=fields, using=connection.alias, raw=True
                 )
                 done += len(batch)
@@ -322,17 +341,17 @@ class Command(BaseCommand):
                 self.link(field, fresh)
 
     @staticmethod
-    def link(field: models.ManyToManyField, rows: list) -> None:
-        through = field.remote_field.through
+    def link(field: models.ManyToManyField[Any, Any], rows: list[DeserializedObject]) -> None:
+        through = link_model(field)
         source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
         links = [
             through(**{f"{source}_id": row.object.pk, f"{target}_id": other})
             for row in rows
-            for other in row.m2m_data.get(field.name, [])
+            for other in (row.m2m_data or {}).get(field.name, [])
         ]
-        through.objects.bulk_create(links, batch_size=1000)
+        through._default_manager.bulk_create(links, batch_size=1000)
 
-    def refresh(self, rows: dict[type[models.Model], list], progress: Progress) -> None:
+    def refresh(self, rows: Rows, progress: Progress) -> None:
         """Build the search vectors the backup lacks."""
         if connection.vendor != "postgresql":
             return
@@ -341,7 +360,7 @@ class Command(BaseCommand):
         with connection.cursor() as cursor:
             for table in self.tables():
                 cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
-        pages = [row.object for row in rows[Page] if row.object.search_vector is None]
+        pages = [page for page in objects_of(rows[Page], Page) if page.search_vector is None]
         for done, page in enumerate(pages, start=1):
             page.refresh_search()
             if done % 500 == 0 or done == len(pages):
@@ -351,11 +370,7 @@ class Command(BaseCommand):
 
     @staticmethod
     def restored_models() -> list[type[models.Model]]:
-        links = [
-            field.remote_field.through
-            for model in MODELS
-            for field in model._meta.local_many_to_many
-        ]
+        links = [link_model(field) for model in MODELS for field in model._meta.local_many_to_many]
         return MODELS + links
 
     def tables(self) -> list[str]:
@@ -370,7 +385,7 @@ class Command(BaseCommand):
 
     def report(
         self,
-        rows: dict[type[models.Model], list],
+        rows: Rows,
         kept: dict[type[models.Model], set[int]],
         cohort: Cohort,
         dry_run: bool,

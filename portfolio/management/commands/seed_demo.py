@@ -8,6 +8,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from portfolio.dashboards import forget_activity
@@ -118,11 +119,11 @@ class Command(BaseCommand):
         parser.add_argument("--comments", type=int, default=0, help="Comments across them.")
         parser.add_argument("--seed", type=int, default=7)
 
-    def handle(self, *args, password: str, learners: int, pages: int, sections: int,
-               comments: int, seed: int, **options) -> None:  # fmt: skip
+    def handle(self, *args: str, password: str, learners: int, pages: int, sections: int,
+               comments: int, seed: int, verbosity: int, **options: object) -> None:  # fmt: skip
         rng = random.Random(seed)
         started = time.monotonic()
-        self._progress = Progress(self.stdout, options["verbosity"])
+        self._progress = Progress(self.stdout, verbosity)
         with transaction.atomic():
             people = {}
             for done, (username, name, _role) in enumerate(DEMO_PEOPLE, start=1):
@@ -194,7 +195,9 @@ class Command(BaseCommand):
         tech, topic = rng.choice(TOPICS)
         return rng.choice(BANK[heading]).format(week=week, tech=tech, topic=topic)
 
-    def demo_pages(self, cohort, people, tags, rng) -> None:
+    def demo_pages(
+        self, cohort: Cohort, people: dict[str, User], tags: list[Tag], rng: random.Random
+    ) -> None:
         if Page.objects.filter(
             cohort=cohort, author__username__in=["ada", "grace", "tomas"]
         ).exists():
@@ -232,7 +235,7 @@ class Command(BaseCommand):
             when = now - timedelta(days=7 * (12 - week) + rng.randint(0, 3))
             Revision.objects.filter(page=page).update(created_at=when)
             Page.objects.filter(pk=page.pk).update(created_at=when, updated_at=when)
-            section = page.sections.order_by("?").first()
+            section = page.sections.order_by("?")[0]  # it has its template's sections
             Comment.objects.create(
                 page=page, section=section, section_uid=section.uid, author=mentor,
                 body=rng.choice(COMMENTS), body_html=render_markdown(rng.choice(COMMENTS)),
@@ -257,7 +260,18 @@ class Command(BaseCommand):
 
     # -- the large cohort ----------------------------------------------------------------
 
-    def scale(self, cohort, people, tags, rng, learners, pages, sections, comments, password):
+    def scale(
+        self,
+        cohort: Cohort,
+        people: dict[str, User],
+        tags: list[Tag],
+        rng: random.Random,
+        learners: int,
+        pages: int,
+        sections: int,
+        comments: int,
+        password: str,
+    ) -> None:
         # Each stage tops up to its target, so a second run adds nothing and a larger
         # run adds only the difference.
         existing = User.objects.filter(username__startswith="learner").count()
@@ -383,10 +397,20 @@ class Command(BaseCommand):
             )
         self.bulk("comments", Comment, new_comments, batch)
 
-    def bulk(self, label: str, model, rows: list, batch: int, **options) -> None:
+    def bulk[M: Model](
+        self,
+        label: str,
+        model: type[M],
+        rows: list[M],
+        batch: int,
+        *,
+        ignore_conflicts: bool = False,
+    ) -> None:
         total = len(rows)
         for start in range(0, total, batch):
-            model.objects.bulk_create(rows[start : start + batch], batch_size=batch, **options)
+            model._default_manager.bulk_create(
+                rows[start : start + batch], batch_size=batch, ignore_conflicts=ignore_conflicts
+            )
             self.progress(label, min(start + batch, total), total)
         if not total:
             self.progress(label, 1, 1)

@@ -118,3 +118,10 @@ def test_no_assertion_in_the_suite_passes_whatever_the_code_does():
     """`make lint` runs the same check: no `assert a or b`, no assertion on a constant."""
     result = run(sys.executable, str(ROOT / ".ci" / "check_tests.py"))
     assert result.returncode == 0, result.stdout
+
+
+def test_mypy_finds_no_type_error():
+    """Strict on portfolio/ and site_config/ (pyproject.toml): the hints are checked,
+    not decoration. `make lint` runs it too."""
+    result = run(sys.executable, "-m", "mypy", "--no-error-summary")
+    assert result.returncode == 0, result.stdout[-3000:]
