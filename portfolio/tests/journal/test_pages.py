@@ -187,3 +187,16 @@ def test_the_profile_query_count_is_fixed(
     # User, then one query for the pages with their cohort, author and section counts.
     with django_assert_max_num_queries(3):
         assert client.get("/@lena/").status_code == 200
+
+
+def test_abilities_on_a_public_page_for_nobody_signed_in(journal):
+    from portfolio.permissions import page_abilities
+
+    journal.visibility = "public"
+    assert page_abilities(None, journal) == {
+        "view": True,
+        "history": False,
+        "edit": False,
+        "comment": False,
+        "review": False,
+    }

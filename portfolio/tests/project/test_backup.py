@@ -356,6 +356,8 @@ def edit(document: dict, change: str) -> dict | str:
         page["fields"]["tags"] = [999]
     elif change == "no pk":
         del page["pk"]
+    elif change == "model not a name":
+        page["model"] = ["portfolio", "page"]
     return document
 
 
@@ -371,6 +373,7 @@ BAD_FILES = {
     "dangling author": "points at portfolio.user 999999, which it does not hold",
     "dangling tag": "points at portfolio.tag 999, which it does not hold",
     "no pk": "needs a model, a pk and fields",
+    "model not a name": "which a cohort backup never holds",
 }
 
 
