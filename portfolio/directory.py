@@ -5,29 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, TypedDict, cast
 
-from django import forms
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, QuerySet
 from django.http import QueryDict
 
-from portfolio.models import Cohort, Page, Section, Status, Tag, User
+from portfolio.forms import DirectoryForm
+from portfolio.models import Cohort, Page, Section, Tag, User
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
 
 PAGE_SIZE = 20
 SORTS = {"updated": ("-updated_at", "pk"), "title": ("title", "pk")}
-
-
-class DirectoryForm(forms.Form):
-    tag = forms.CharField(required=False)
-    status = forms.ChoiceField(required=False, choices=[("", "Any status"), *Status.choices])
-    learner = forms.CharField(required=False)
-    sort = forms.ChoiceField(
-        required=False,
-        choices=[("updated", "Recently updated"), ("title", "Title")],
-        initial="updated",
-    )
 
 
 class SectionCount(TypedDict):

@@ -13,7 +13,19 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from portfolio.limits import MAX_HEADING, MAX_IMPORT_FILE_BYTES, MAX_PAGE_BYTES, MAX_SECTION_BODY
-from portfolio.models import RESERVED_COHORT_SLUGS, Cohort, Role, User, Visibility
+from portfolio.models import (
+    RESERVED_COHORT_SLUGS,
+    Cohort,
+    Delivery,
+    Mark,
+    NotificationKind,
+    Role,
+    SavedReply,
+    Status,
+    User,
+    Verdict,
+    Visibility,
+)
 from portfolio.readme import normalise, too_big
 
 # ModelForm is generic in django-stubs only: Django's takes no [Model] at run time.
@@ -427,3 +439,71 @@ class DeleteAccountForm(forms.Form):
         if not self.user.check_password(password):
             raise forms.ValidationError("That is not your password.")
         return password
+
+
+# Reviews --------------------------------------------------------------------------------
+
+# ModelForm is generic in django-stubs only: Django's takes no [Model] at run time.
+if TYPE_CHECKING:
+    SavedReplyModelForm = forms.ModelForm[SavedReply]
+else:
+    SavedReplyModelForm = forms.ModelForm
+
+
+class ReviewForm(forms.Form):
+    verdict = forms.ChoiceField(choices=Verdict.choices, widget=forms.RadioSelect)
+    summary = MultilineField(
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="What works, what to change next. The learner reads this first.",
+        error_messages={"required": "Write a short summary for the learner."},
+    )
+
+
+class MarkForm(forms.Form):
+    mark = forms.ChoiceField(choices=Mark.choices)
+    comment = MultilineField(
+        required=False,
+        max_length=5000,
+        error_messages={
+            "max_length": "A comment can be up to %(limit_value)d characters; "
+            "this one has %(show_value)d. Nothing was saved."
+        },
+    )
+    saved_reply = forms.IntegerField(required=False)
+
+
+class SavedReplyForm(SavedReplyModelForm):
+    class Meta:
+        model = SavedReply
+        fields = ["title", "body"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 3})}
+
+
+# Notifications --------------------------------------------------------------------------
+
+
+class PreferencesForm(forms.Form):
+    def __init__(self, *args: Any, current: dict[str, str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for kind, label in NotificationKind.choices:
+            self.fields[kind] = forms.ChoiceField(
+                label=label,
+                choices=Delivery.choices,
+                initial=current.get(kind, Delivery.IMMEDIATE),
+                widget=forms.RadioSelect,
+            )
+
+
+# The cohort directory's filters -----------------------------------------------------------
+
+
+class DirectoryForm(forms.Form):
+    tag = forms.CharField(required=False)
+    status = forms.ChoiceField(required=False, choices=[("", "Any status"), *Status.choices])
+    learner = forms.CharField(required=False)
+    sort = forms.ChoiceField(
+        required=False,
+        choices=[("updated", "Recently updated"), ("title", "Title")],
+        initial="updated",
+    )

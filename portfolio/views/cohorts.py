@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseClientRefresh, HttpResponseLocation
 
 from portfolio.dashboards import cohort_dashboard as dashboard_figures
 from portfolio.directory import directory
@@ -142,9 +143,7 @@ def cohort_edit(request: AuthedHttpRequest, slug: str) -> HttpResponse:
                 return redirect(cohort)
             if cohort.slug != old_slug:
                 # The address changed: the page the user is on no longer exists.
-                response = HttpResponse(status=204)
-                response["HX-Location"] = cohort.get_absolute_url()
-                return response
+                return HttpResponseLocation(cohort.get_absolute_url())
             context = {"cohort": cohort, "can": cohort_abilities(request.user, cohort)}
             return render(request, f"{template}#cohort-info", context)
         cohort.slug = old_slug
@@ -247,9 +246,7 @@ def member_role(request: AuthedHttpRequest, slug: str, pk: int) -> HttpResponse:
         return redirect("member_list", slug=cohort.slug)
     if membership.user_id == request.user.pk:
         # Demoting yourself changes what the whole page may show.
-        response = HttpResponse(status=204)
-        response["HX-Refresh"] = "true"
-        return response
+        return HttpResponseClientRefresh()
     context = _row_context(request, cohort, membership, focus=True)
     return render(request, "portfolio/cohort_members.html#member-row", context)
 

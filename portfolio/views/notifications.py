@@ -1,8 +1,5 @@
 from __future__ import annotations
 
-from typing import Any
-
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -12,6 +9,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from portfolio.forms import PreferencesForm
 from portfolio.http import AuthedHttpRequest, HtmxHttpRequest
 from portfolio.models import Delivery, EmailPreference, NotificationKind
 from portfolio.notifications import unsubscribe_user
@@ -49,18 +47,6 @@ def notification_read_all(request: AuthedHttpRequest) -> HttpResponse:
     count = request.user.notifications.filter(read_at__isnull=True).update(read_at=timezone.now())
     messages.success(request, f"Marked {count} notification{'s' if count != 1 else ''} read.")
     return redirect("notification_list")
-
-
-class PreferencesForm(forms.Form):
-    def __init__(self, *args: Any, current: dict[str, str], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for kind, label in NotificationKind.choices:
-            self.fields[kind] = forms.ChoiceField(
-                label=label,
-                choices=Delivery.choices,
-                initial=current.get(kind, Delivery.IMMEDIATE),
-                widget=forms.RadioSelect,
-            )
 
 
 @login_required

@@ -2,9 +2,8 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
-from typing import TYPE_CHECKING, TypedDict
+from typing import TypedDict
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from django.views.decorators.vary import vary_on_headers
 
 from portfolio.diff import diff_text
-from portfolio.forms import MultilineField, first_error
+from portfolio.forms import MarkForm, ReviewForm, SavedReplyForm, first_error
 from portfolio.http import AuthedHttpRequest
 from portfolio.models import (
     Claim,
@@ -32,7 +31,6 @@ from portfolio.models import (
     Section,
     SectionMark,
     Status,
-    Verdict,
 )
 from portfolio.permissions import (
     CohortAction,
@@ -46,43 +44,7 @@ from portfolio.permissions import (
 )
 from portfolio.services import comment_post, page_submit, review_submit
 
-# ModelForm is generic in django-stubs only: Django's takes no [Model] at run time.
-if TYPE_CHECKING:
-    SavedReplyModelForm = forms.ModelForm[SavedReply]
-else:
-    SavedReplyModelForm = forms.ModelForm
-
 QUEUE_PAGE_SIZE = 50
-
-
-class ReviewForm(forms.Form):
-    verdict = forms.ChoiceField(choices=Verdict.choices, widget=forms.RadioSelect)
-    summary = MultilineField(
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="What works, what to change next. The learner reads this first.",
-        error_messages={"required": "Write a short summary for the learner."},
-    )
-
-
-class MarkForm(forms.Form):
-    mark = forms.ChoiceField(choices=Mark.choices)
-    comment = MultilineField(
-        required=False,
-        max_length=5000,
-        error_messages={
-            "max_length": "A comment can be up to %(limit_value)d characters; "
-            "this one has %(show_value)d. Nothing was saved."
-        },
-    )
-    saved_reply = forms.IntegerField(required=False)
-
-
-class SavedReplyForm(SavedReplyModelForm):
-    class Meta:
-        model = SavedReply
-        fields = ["title", "body"]
-        widgets = {"body": forms.Textarea(attrs={"rows": 3})}
 
 
 # The author's side: submit and withdraw -----------------------------------------------

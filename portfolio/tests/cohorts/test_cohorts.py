@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.urls import reverse
 
@@ -137,7 +139,7 @@ def test_a_renamed_address_sends_htmx_to_the_new_page(client, organizer, cohort)
     response = client.post(
         reverse("cohort_edit", args=[cohort.slug]), {"name": "X", "slug": "renamed"}, headers=HX
     )
-    assert response["HX-Location"] == "/cohorts/renamed/"
+    assert json.loads(response["HX-Location"]) == {"path": "/cohorts/renamed/"}
 
 
 def test_cancelling_an_inline_edit_restores_the_details(client, organizer, cohort):
