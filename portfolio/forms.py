@@ -27,6 +27,7 @@ from portfolio.models import (
     Visibility,
 )
 from portfolio.readme import normalise, too_big
+from portfolio.search import MAX_QUERY
 
 # ModelForm is generic in django-stubs only: Django's takes no [Model] at run time.
 if TYPE_CHECKING:
@@ -465,6 +466,7 @@ class MarkForm(forms.Form):
     comment = MultilineField(
         required=False,
         max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={
             "max_length": "A comment can be up to %(limit_value)d characters; "
             "this one has %(show_value)d. Nothing was saved."
@@ -506,4 +508,14 @@ class DirectoryForm(forms.Form):
         required=False,
         choices=[("updated", "Recently updated"), ("title", "Title")],
         initial="updated",
+    )
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(
+        required=False,
+        max_length=MAX_QUERY,
+        label="Search journal pages",
+        widget=forms.SearchInput,
+        # Past the limit the query is cut, not refused (portfolio.search.clean_query).
     )

@@ -5,10 +5,13 @@ from datetime import timedelta
 from html import escape
 from typing import TYPE_CHECKING
 
-from django import template
+from django import forms, template
 from django.core.cache import cache
+from django.forms import BoundField
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+
+from portfolio.forms import CommentForm, MarkForm
 
 if TYPE_CHECKING:
     from portfolio.dashboards import Heat
@@ -114,3 +117,39 @@ def person_options(people: Iterable[Mapping[str, str]], selected: str = "") -> S
         label = escape(person["display_name"] or username)
         parts.append(f'<option value="{escape(username)}"{mark}>{label}</option>')
     return mark_safe("".join(parts))  # every value above is escaped
+
+
+# Form widgets -------------------------------------------------------------------------
+
+_BLANK_FORMS: dict[str, type[forms.Form]] = {"comment": CommentForm, "mark": MarkForm}
+
+
+@register.simple_tag
+def blank_form(kind: str) -> forms.Form:
+    """An empty form of a kind, for a page that shows many of it (a comment box under
+    every section): widgets and limits from the form, no values from anyone."""
+    return _BLANK_FORMS[kind]()
+
+
+@register.simple_tag
+def widget(field: BoundField, **attrs: object) -> SafeString:
+    """A form field's widget, rendered by the form renderer — its maxlength, required,
+    value, choices and error state come from the form, never repeated in a template —
+    with the page's own attributes added. Underscores in names become hyphens
+    (hx_post → hx-post); False and None leave an attribute out, True sets it bare:
+    {% widget section_form.body id="body-3" rows=14 autofocus=True hx_post=url %}
+    The page says what describes the field (aria_describedby=…), if anything."""
+    final: dict[str, str | bool] = {}
+    if field.auto_id:
+        final["id"] = field.auto_id
+    if field.field.required and field.form.use_required_attribute:
+        final["required"] = True
+    if field.errors:
+        final["aria-invalid"] = "true"
+    for name, value in attrs.items():
+        if value is not None and value is not False:
+            final[name.replace("_", "-")] = value if isinstance(value, bool) else str(value)
+    rendered: str = field.field.widget.render(
+        field.html_name, field.value(), attrs=final, renderer=field.form.renderer
+    )
+    return mark_safe(rendered)

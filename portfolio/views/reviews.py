@@ -266,20 +266,20 @@ def section_mark(request: AuthedHttpRequest, username: str, slug: str, pk: int) 
         )
         messages.success(request, f"“{section.label}”: {Mark(form.cleaned_data['mark']).label}.")
     # A refused mark gives the mentor's comment back in its box.
-    kept = request.POST.get("comment", "") if status == 422 else ""
+    kept = form if status == 422 else None
     if not request.htmx:
         if status == 422:
             context = {
                 **_review_context(request, page),
                 "focus_pk": section.pk,
-                "mark_comment": kept,
+                "mark_form": kept,
             }
             return render(request, "portfolio/page_review.html", context, status=status)
         review_url = reverse("page_review", args=[page.author.username, page.slug])
         return redirect(f"{review_url}#{section.anchor}")
     review = _review_context(request, page)
     shown = next(s for s in review["sections"] if s.pk == section.pk)
-    context = {**review, "mark_comment": kept, "section": shown, "focus_pk": section.pk}
+    context = {**review, "mark_form": kept, "section": shown, "focus_pk": section.pk}
     return render(request, "portfolio/page_review.html#review-section", context, status=status)
 
 

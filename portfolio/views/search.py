@@ -7,6 +7,7 @@ from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from portfolio import search as engine
+from portfolio.forms import SearchForm
 from portfolio.http import HtmxHttpRequest
 
 PAGE_SIZE = 20
@@ -20,6 +21,7 @@ def search(request: HtmxHttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     context = {
+        "form": SearchForm(initial={"q": query}),
         "query": query.strip(),
         "listing": listing,
         "results": engine.snippets(list(listing), query),

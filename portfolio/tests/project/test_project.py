@@ -125,3 +125,16 @@ def test_mypy_finds_no_type_error():
     not decoration. `make lint` runs it too."""
     result = run(sys.executable, "-m", "mypy", "--no-error-summary")
     assert result.returncode == 0, result.stdout[-3000:]
+
+
+def test_no_template_repeats_a_limit_the_forms_already_set():
+    """Fields are rendered by the form renderer ({% widget %}, as_field_group), so their
+    maxlength comes from the form: a number written in a template would go stale (the
+    section editor's did, when sections could hold more)."""
+    offenders = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in sorted((ROOT / "templates").rglob("*.html"))
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if "maxlength=" in line
+    ]
+    assert offenders == []
