@@ -13,8 +13,9 @@ ARGS ?=
 .PHONY: install run test e2e bench lint format
 
 install:
-	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet --user uv \
-		|| python3 -m pip install --quiet --user --break-system-packages uv
+	@$(UV) --version >/dev/null 2>&1 || { echo "==> Installing uv with pip (user site)"; \
+		python3 -m pip install --quiet --user uv 2>/dev/null \
+		|| python3 -m pip install --quiet --user --break-system-packages uv; }
 	@$(UV) sync --frozen --quiet
 
 run: install
