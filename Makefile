@@ -26,11 +26,11 @@ run: install
 # The browser tests need a Chromium: .ci/tools finds the system's, or installs one
 # (apt-get as root on Debian/Ubuntu, else Playwright's own), and says which.
 test: install
-	@bash .ci/tools browser
+	@bash .ci/tools browser java judges
 	$(UV) run pytest
 
 e2e: install
-	@bash .ci/tools browser
+	@bash .ci/tools browser java judges
 	$(UV) run pytest e2e
 
 bench: install

@@ -10,7 +10,7 @@ from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, TypedDict, cast
 
 from django.core.cache import cache
-from django.db.models import Aggregate, Count, Min, Model, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Aggregate, Count, F, Min, Model, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
@@ -18,6 +18,7 @@ from portfolio.generations import advance_generations, current_generation
 from portfolio.models import (
     Cohort,
     Comment,
+    Invite,
     Page,
     Review,
     Revision,
@@ -320,6 +321,15 @@ def _next_steps(
 ) -> list[dict[str, object]]:
     steps: list[dict[str, object]] = []
     for page in pages:
+        if page.status == Status.APPROVED and page.visibility != Visibility.PUBLIC:
+            steps.append(
+                {
+                    "text": f"“{page.title}” is approved — publish it to your portfolio?",
+                    "page": page,
+                    "publish": True,
+                }
+            )
+    for page in pages:
         if page.status == Status.CHANGES_REQUESTED:
             steps.append(
                 {
@@ -351,3 +361,128 @@ def _next_steps(
                 {"text": f"Make “{page.title}” public to add it to your portfolio.", "page": page}
             )
     return steps[:5]
+
+
+# Homes for mentors and organizers ---------------------------------------------------------
+
+# A learner with nothing written or said for this long is worth a word from an organizer.
+QUIET_DAYS = 14
+HOME_ROWS = 10
+
+
+def mentor_home(user: User, cohorts: Sequence[Cohort]) -> dict[str, object]:
+    """What waits on someone who reviews in these cohorts: pages in the queue, oldest
+    first, with their wait and claim, and their threads a learner has answered."""
+    if not cohorts:
+        return {}
+    ids = [cohort.pk for cohort in cohorts]
+    queue = (
+        Page.objects.visible_to(user)
+        .filter(cohort_id__in=ids, status=Status.IN_REVIEW)
+        .exclude(author=user)
+    )
+    waiting = list(
+        queue.select_related("author", "cohort", "claim__mentor").order_by("submitted_at", "pk")[
+            :HOME_ROWS
+        ]
+    )
+    now = timezone.now()
+    for page in waiting:
+        page.waited = now - page.submitted_at if page.submitted_at else None
+    last_reply = Comment.objects.filter(parent=OuterRef("pk"), deleted_at__isnull=True).order_by(
+        "-created_at", "-pk"
+    )
+    answered = list(
+        Comment.objects.filter(
+            author=user,
+            parent__isnull=True,
+            resolved_at__isnull=True,
+            deleted_at__isnull=True,
+            page__cohort_id__in=ids,
+        )
+        .annotate(
+            last_author=Subquery(last_reply.values("author_id")[:1]),
+            last_at=Subquery(last_reply.values("created_at")[:1]),
+        )
+        .filter(last_author=F("page__author_id"))
+        .select_related("page__author")
+        .order_by("-last_at")[:HOME_ROWS]
+    )
+    return {
+        "review_cohorts": cohorts,
+        "review_waiting": waiting,
+        "review_waiting_count": queue.count(),
+        "answered_threads": answered,
+    }
+
+
+def organizer_home(cohorts: Sequence[Cohort]) -> list[dict[str, object]]:
+    """Per cohort an organizer runs: invites still open, learners gone quiet, and how
+    the review queue is doing."""
+    now = timezone.now()
+    since = now - timedelta(days=QUIET_DAYS)
+    homes = []
+    for cohort in cohorts:
+        invites = [
+            invite
+            for invite in Invite.objects.filter(
+                cohort=cohort, revoked_at__isnull=True, expires_at__gt=now
+            ).order_by("expires_at")
+            if invite.is_active
+        ]
+        wrote = Revision.objects.filter(page__cohort=cohort, author=OuterRef("pk"))
+        said = Comment.objects.filter(page__cohort=cohort, author=OuterRef("pk"))
+        quiet = list(
+            User.objects.filter(
+                memberships__cohort=cohort,
+                memberships__role=Role.LEARNER,
+                memberships__joined_at__lte=since,
+            )
+            .annotate(
+                last_wrote=Subquery(wrote.order_by("-created_at").values("created_at")[:1]),
+                last_said=Subquery(said.order_by("-created_at").values("created_at")[:1]),
+            )
+            .filter(
+                Q(last_wrote__isnull=True) | Q(last_wrote__lt=since),
+                Q(last_said__isnull=True) | Q(last_said__lt=since),
+            )
+            .order_by("display_name", "username")[:HOME_ROWS]
+        )
+        quiet_rows = [
+            {
+                "person": person,
+                "last_seen": max(
+                    (moment for moment in (person.last_wrote, person.last_said) if moment),
+                    default=None,
+                ),
+            }
+            for person in quiet
+        ]
+        in_review = Page.objects.filter(cohort=cohort, status=Status.IN_REVIEW)
+        figures = in_review.aggregate(
+            waiting=Count("pk"),
+            unclaimed=Count("pk", filter=Q(claim__isnull=True) | Q(claim__expires_at__lte=now)),
+            oldest=Min("submitted_at"),
+        )
+        week_waits = [
+            review.waited.total_seconds()
+            for review in Review.objects.filter(
+                page__cohort=cohort, created_at__gte=now - timedelta(days=7), waited__isnull=False
+            ).only("waited")
+            if review.waited is not None
+        ]
+        homes.append(
+            {
+                "cohort": cohort,
+                "invites": invites,
+                "quiet_learners": quiet_rows,
+                "waiting": figures["waiting"],
+                "unclaimed": figures["unclaimed"],
+                "oldest_wait": now - figures["oldest"] if figures["oldest"] else None,
+                "median_wait": (
+                    timedelta(seconds=statistics.median(week_waits)) if week_waits else None
+                ),
+                "reviews_this_week": len(week_waits),
+            }
+        )
+    return homes

@@ -519,3 +519,11 @@ class SearchForm(forms.Form):
         widget=forms.SearchInput,
         # Past the limit the query is cut, not refused (portfolio.search.clean_query).
     )
+
+
+class SubmitForm(forms.Form):
+    publish_on_approval = forms.BooleanField(
+        required=False, label="Publish it on my portfolio as soon as a mentor approves it"
+    )
+    # Set by the warning page: the author saw the empty sections and submits anyway.
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)

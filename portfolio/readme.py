@@ -360,6 +360,14 @@ class ParsedPage:
     footnotes_html: str = ""
     references: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def shown_html(self) -> str:
+        """Everything a reader sees of the document, for counting its words."""
+        parts = [self.head_html, self.footnotes_html]
+        for section in self.sections:
+            parts += [section.heading_html, section.body_html]
+        return " ".join(parts)
+
     def problems(self) -> list[str]:
         """What keeps this document from fitting a page, in the learner's words."""
         found = []

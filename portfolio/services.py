@@ -25,7 +25,9 @@ from portfolio.models import (
     Tag,
     User,
     Verdict,
+    Visibility,
 )
+from portfolio.models.journal import count_words
 from portfolio.notifications import notify
 from portfolio.readme import (
     ParsedPage,
@@ -178,6 +180,7 @@ def page_import(*, cohort: Cohort, author: User, parsed: ParsedPage) -> Page:
             head_html=parsed.head_html,
             footnotes_html=parsed.footnotes_html,
             references=parsed.references,
+            word_count=count_words(parsed.shown_html),
             summary=parsed.summary,
             slug=unique_page_slug(author, parsed.title),
         )
@@ -285,9 +288,14 @@ def thread_notify(*, comment: Comment, actor: User, kind: NotificationKind) -> N
         )
 
 
-def page_submit(*, page: Page, by: User) -> bool:
+def page_submit(*, page: Page, by: User, publish_on_approval: bool | None = None) -> bool:
+    """Ask the cohort's reviewers for a review; `publish_on_approval` (when given) says
+    whether the page goes public by itself once approved."""
     with transaction.atomic():
         raised = page.submit()
+        if publish_on_approval is not None and publish_on_approval != page.publish_on_approval:
+            page.publish_on_approval = publish_on_approval
+            page.save(update_fields=["publish_on_approval"])
         reviewers = User.objects.filter(
             memberships__cohort=page.cohort,
             memberships__role__in=[Role.MENTOR, Role.ORGANIZER],
@@ -320,13 +328,20 @@ def review_submit(*, page: Page, reviewer: User, verdict: str, summary: str) -> 
         )
         page.status = verdict
         page.approved_at = review.created_at if verdict == Verdict.APPROVED else page.approved_at
-        page.save(update_fields=["status", "approved_at"])
+        changed = ["status", "approved_at"]
+        published = verdict == Verdict.APPROVED and locked.publish_on_approval
+        if published and page.visibility != Visibility.PUBLIC:
+            # The learner asked for this when submitting.
+            page.visibility = Visibility.PUBLIC
+            changed.append("visibility")
+        page.save(update_fields=changed)
         Claim.objects.filter(page=page).delete()
-        verb = (
-            f"approved “{page.title}”"
-            if verdict == Verdict.APPROVED
-            else f"requested changes on “{page.title}”"
-        )
+        if verdict != Verdict.APPROVED:
+            verb = f"requested changes on “{page.title}”"
+        elif published:
+            verb = f"approved “{page.title}”: it is on your public portfolio now"
+        else:
+            verb = f"approved “{page.title}”: publish it to your portfolio when you like"
         notify(
             recipients=[page.author],
             actor=reviewer,

@@ -3,6 +3,7 @@ one at a time and rendered together (see portfolio.readme and portfolio.markdown
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import timedelta
 from typing import TYPE_CHECKING, Self
@@ -16,6 +17,7 @@ from django.db.models.functions import Coalesce, Lower
 from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import strip_tags
 
 from portfolio.limits import MAX_PAGE_BYTES, MAX_SECTION_BODY, MAX_SECTIONS
 from portfolio.models.accounts import User, Viewer
@@ -84,6 +86,16 @@ class PageQuerySet[PageT: Page = Page, RowT = PageT](models.QuerySet[PageT, RowT
         )
 
 
+# An unhurried reader of technical prose.
+WORDS_PER_MINUTE = 200
+
+
+def count_words(html: str) -> int:
+    return len(_WORD.findall(strip_tags(html)))
+
+
+_WORD = re.compile(r"\w+")
+
 # Sent by Page.touch() after any change to what a page says.
 page_touched = Signal()
 
@@ -109,6 +121,10 @@ class Page(models.Model):
     footnotes_html = models.TextField(blank=True, default="", editable=False)
     # The document's link reference definitions, so a section's preview resolves them.
     references = models.JSONField(blank=True, default=dict, editable=False)
+    # Words a reader sees, counted at render, for the reading time.
+    word_count = models.PositiveIntegerField(default=0, editable=False)
+    # The author asked for the page to go on their public portfolio once approved.
+    publish_on_approval = models.BooleanField(default=False)
     slug = models.SlugField(max_length=80)
     summary = models.TextField(max_length=600, blank=True)
     tags = models.ManyToManyField(Tag, blank=True, related_name="pages")
@@ -133,7 +149,7 @@ class Page(models.Model):
     objects = PageQuerySet.as_manager()
 
     # Not stored: what the review queue shows with a page (portfolio.views.reviews).
-    waited: timedelta
+    waited: timedelta | None
     active_claim: Claim | None
 
     class Meta:
@@ -230,10 +246,14 @@ class Page(models.Model):
             self.title_source, [(s.heading_source, s.rest_source) for s in sections]
         )
         head, *parts = rendered.parts
+        shown = [head.html, rendered.footnotes_html]
+        for part in parts:
+            shown += [part.heading.html if part.heading else "", part.html]
         page_fields = {
             "head_html": head.html,
             "footnotes_html": rendered.footnotes_html,
             "references": rendered.references,
+            "word_count": count_words(" ".join(shown)),
         }
         if any(getattr(self, name) != value for name, value in page_fields.items()):
             for name, value in page_fields.items():
@@ -262,6 +282,10 @@ class Page(models.Model):
     def rerender(self, sections: list[Section], *, saved: Section | None = None) -> None:
         """Render and store; `saved` is saved by the caller with all its fields."""
         self.save_sections([s for s in self.render(sections) if s is not saved])
+
+    @property
+    def reading_minutes(self) -> int:
+        return max(1, round(self.word_count / WORDS_PER_MINUTE))
 
     def check_size(self, sections: list[Section]) -> None:
         size = page_bytes(self.title_source, [section.source for section in sections])

@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from html import escape
 from typing import TYPE_CHECKING
 
 from django import forms, template
 from django.core.cache import cache
 from django.forms import BoundField
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
@@ -153,3 +154,53 @@ def widget(field: BoundField, **attrs: object) -> SafeString:
         field.html_name, field.value(), attrs=final, renderer=field.form.renderer
     )
     return mark_safe(rendered)
+
+
+# Times --------------------------------------------------------------------------------
+
+
+def relative(moment: datetime, now: datetime | None = None) -> str:
+    """How long ago (or until), the way people say it: "just now", "5 minutes ago",
+    "yesterday at 18:40", "Tuesday at 9:05", "3 Dec", "3 Dec 2025"."""
+    now = timezone.localtime(now or timezone.now())
+    moment = timezone.localtime(moment)
+    seconds = (now - moment).total_seconds()
+    if abs(seconds) < 45:
+        return "just now"
+    if seconds < 0:
+        ahead = -seconds
+        for size, unit in ((86400, "day"), (3600, "hour"), (60, "minute")):
+            if ahead >= size:
+                count = round(ahead / size)
+                return f"in {count} {unit}{'s' if count != 1 else ''}"
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f"{minutes} minute{'s' if minutes != 1 else ''} ago"
+    days = (now.date() - moment.date()).days
+    if days == 0:
+        hours = round(seconds / 3600)
+        return f"{hours} hour{'s' if hours != 1 else ''} ago"
+    clock = f"{moment.hour}:{moment.minute:02d}"
+    if days == 1:
+        return f"yesterday at {clock}"
+    if days < 7:
+        return f"{moment:%A} at {clock}"
+    if moment.year == now.year:
+        return f"{moment.day} {moment:%b}"
+    return f"{moment.day} {moment:%b %Y}"
+
+
+@register.simple_tag
+def when(moment: datetime | None) -> SafeString:
+    """A moment as a <time>: relative words to read, the exact time on hover and in a
+    valid datetime attribute (whole seconds: the HTML checker refuses microseconds)."""
+    if moment is None:
+        return mark_safe("")
+    local = timezone.localtime(moment)
+    exact = f"{local.day} {local:%b %Y, %H:%M}"
+    return format_html(
+        '<time datetime="{}" title="{}">{}</time>',
+        local.replace(microsecond=0).isoformat(),
+        exact,
+        relative(local),
+    )

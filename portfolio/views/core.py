@@ -12,26 +12,38 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
 from django_htmx.http import trigger_client_event
 
-from portfolio.dashboards import learner_dashboard
-from portfolio.models import Membership
+from portfolio.dashboards import QUIET_DAYS, learner_dashboard, mentor_home, organizer_home
+from portfolio.http import HtmxHttpRequest
+from portfolio.models import Membership, Role
 from portfolio.views.cohorts import pending_invite
 from portfolio.web import health, pagecache
 
 
 @require_safe
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: HtmxHttpRequest) -> HttpResponse:
+    """What is waiting on me: per role, for everyone signed in (a mentor in one cohort
+    may be a learner in another)."""
     if not request.user.is_authenticated:
         return render(request, "portfolio/landing.html")
-    memberships = (
-        Membership.objects.filter(user=request.user)
+    user = request.user
+    memberships = list(
+        Membership.objects.filter(user=user)
         .select_related("cohort")
         .annotate(people=Count("cohort__memberships"))
         .order_by("cohort__archived_at", "-cohort__starts_on", "cohort__name")
     )
-    context = {
+    live = [m for m in memberships if not m.cohort.archived]
+    reviewing = [m.cohort for m in live if m.role in {Role.MENTOR, Role.ORGANIZER}]
+    organizing = [m.cohort for m in live if m.role == Role.ORGANIZER]
+    learning = any(m.role == Role.LEARNER for m in live) or not reviewing
+    context: dict[str, object] = {
         "memberships": memberships,
         "pending_invite": pending_invite(request),
-        **learner_dashboard(request.user),
+        "learning": learning,
+        **(learner_dashboard(user) if learning else {}),
+        **mentor_home(user, reviewing),
+        "organizer_homes": organizer_home(organizing),
+        "quiet_days": QUIET_DAYS,
     }
     return render(request, "portfolio/dashboard.html", context)
 

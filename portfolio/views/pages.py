@@ -33,9 +33,18 @@ from portfolio.forms import (
 from portfolio.http import AuthedHttpRequest, HtmxHttpRequest, parse_id
 from portfolio.limits import MAX_PAGE_BYTES, MAX_SECTION_BODY
 from portfolio.markdown import render_markdown
-from portfolio.models import Page, Revision, RevisionKind, Section, StaleVersion, Tag
+from portfolio.models import (
+    Page,
+    Revision,
+    RevisionKind,
+    Section,
+    StaleVersion,
+    Tag,
+    Visibility,
+)
 from portfolio.permissions import (
     PageAction,
+    can_read_history,
     cohorts_for_new_pages,
     get_page_for,
     get_section_for,
@@ -205,7 +214,43 @@ def pages_export_zip(request: AuthedHttpRequest) -> HttpResponse:
 @public_cache("page")
 def page_detail(request: HtmxHttpRequest, username: str, slug: str) -> HttpResponse:
     page = get_page_for(request.user, username, slug, PageAction.VIEW)
+    member = can_read_history(request.user, page)
+    if not member or request.GET.get("view") == "reader":
+        # Readers outside the cohort get the document and its author: the workflow
+        # (status, review, history, discussion) stays with the cohort.
+        return render(request, "portfolio/page_read.html", _reader_context(page, member=member))
     return render(request, TEMPLATE, _page_context(request, page))
+
+
+# A page with this many headed sections gets a table of contents for its readers.
+TOC_FROM = 4
+
+
+def _reader_context(page: Page, *, member: bool) -> dict[str, object]:
+    sections = [
+        section
+        for section in page.sections.all()
+        # An empty section is the author's to-do, not the reader's.
+        if section.body_html.strip()
+    ]
+    headed = [section for section in sections if not section.is_lead]
+    public = Page.objects.filter(author=page.author, visibility=Visibility.PUBLIC).only(
+        "title", "slug", "created_at", "author_id"
+    )
+    newer = public.filter(created_at__gt=page.created_at).order_by("created_at", "pk").first()
+    older = public.filter(created_at__lt=page.created_at).order_by("-created_at", "-pk").first()
+    for neighbour in (newer, older):
+        if neighbour is not None:
+            neighbour.author = page.author
+    return {
+        "page": page,
+        "sections": sections,
+        "toc": headed if len(headed) >= TOC_FROM else [],
+        "tags": list(page.tags.all()),
+        "older": older,
+        "newer": newer,
+        "member": member,
+    }
 
 
 @vary_on_headers("HX-Request")

@@ -11,7 +11,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from portfolio.forms import DeleteAccountForm, ProfileForm
 from portfolio.http import AuthedHttpRequest, HtmxHttpRequest
-from portfolio.models import Page, Role, Status
+from portfolio.models import Page, Role, Status, Tag
 from portfolio.permissions import can_edit_profile, get_profile_for
 from portfolio.web.pagecache import public_cache
 
@@ -34,9 +34,13 @@ def profile(request: HtmxHttpRequest, username: str) -> HttpResponse:
         )
         .order_by("approved_first", "-updated_at")
     )
+    tag = Tag.objects.filter(slug=request.GET.get("tag", "")[:50]).first()
+    if tag is not None:
+        pages = pages.filter(tags=tag)
     context = {
         "person": person,
         "pages": pages,
+        "tag": tag,
         "can_edit": can_edit_profile(request.user, person),
     }
     return render(request, "portfolio/profile.html", context)

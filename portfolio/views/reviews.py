@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from django.views.decorators.vary import vary_on_headers
 
 from portfolio.diff import diff_text
-from portfolio.forms import MarkForm, ReviewForm, SavedReplyForm, first_error
+from portfolio.forms import MarkForm, ReviewForm, SavedReplyForm, SubmitForm, first_error
 from portfolio.http import AuthedHttpRequest
 from portfolio.models import (
     Claim,
@@ -54,8 +54,16 @@ QUEUE_PAGE_SIZE = 50
 @require_POST
 def page_submit_view(request: AuthedHttpRequest, username: str, slug: str) -> HttpResponse:
     page = get_page_for(request.user, username, slug, PageAction.EDIT)
+    form = SubmitForm(request.POST)
+    form.is_valid()  # two optional checkboxes: always valid
+    publish = form.cleaned_data["publish_on_approval"]
+    empty = [section for section in page.sections.all() if not section.body.strip()]
+    if empty and not form.cleaned_data["confirm"] and page.status != Status.IN_REVIEW:
+        # A mentor's time goes to what is written: say what is still empty first.
+        context = {"page": page, "empty": empty, "publish": publish}
+        return render(request, "portfolio/page_submit.html", context)
     try:
-        raised = page_submit(page=page, by=request.user)
+        raised = page_submit(page=page, by=request.user, publish_on_approval=publish)
     except ValidationError as error:
         messages.error(request, error.messages[0])
         return redirect(page)

@@ -95,4 +95,4 @@ def test_make_test_gets_its_browser_before_running_the_tests():
     makefile = (ROOT / "Makefile").read_text()
     recipe = makefile.split("\ntest: install\n", 1)[1].split("\n\n", 1)[0]
     lines = [line.strip() for line in recipe.splitlines()]
-    assert lines.index("@bash .ci/tools browser") < lines.index("$(UV) run pytest")
+    assert lines.index("@bash .ci/tools browser java judges") < lines.index("$(UV) run pytest")
