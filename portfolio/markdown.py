@@ -161,11 +161,49 @@ def _heading_open(
 def _heading_close(
     self: RendererHTML, tokens: Sequence[Token], index: int, options: OptionsDict, env: EnvType
 ) -> str:
-    opening = tokens[index - 2]
-    anchor = html.escape(str(opening.attrGet("id") or ""))
-    text = html.escape((opening.meta or {}).get("text", ""))
     tag = "h2" if tokens[index].tag == "h1" else tokens[index].tag
-    return f'<a class="anchor" href="#{anchor}" aria-label="Link to “{text}”">#</a></{tag}>\n'
+    return f"</{tag}>\n"
+
+
+# Code and tables scroll sideways inside the page: each is a labelled region that takes
+# the keyboard's focus, so it can be scrolled without a mouse.
+
+
+def _scrolling(label: str, inner: str, kind: str) -> str:
+    return (
+        f'<div class="{kind}" role="region" tabindex="0" aria-label="{html.escape(label)}">'
+        f"{inner}</div>\n"
+    )
+
+
+def _fence(
+    self: RendererHTML, tokens: Sequence[Token], index: int, options: OptionsDict, env: EnvType
+) -> str:
+    language = tokens[index].info.strip().split(maxsplit=1)[0] if tokens[index].info else ""
+    label = f"Code: {language}" if language else "Code"
+    return _scrolling(
+        label[:60], RendererHTML.fence(self, tokens, index, options, env), "code-block"
+    )
+
+
+def _code_block(
+    self: RendererHTML, tokens: Sequence[Token], index: int, options: OptionsDict, env: EnvType
+) -> str:
+    inner = RendererHTML.code_block(self, tokens, index, options, env)
+    return _scrolling("Code", inner, "code-block")
+
+
+def _table_open(
+    self: RendererHTML, tokens: Sequence[Token], index: int, options: OptionsDict, env: EnvType
+) -> str:
+    opening = self.renderToken(tokens, index, options, env)
+    return f'<div class="table-wrap" role="region" tabindex="0" aria-label="Table">{opening}'
+
+
+def _table_close(
+    self: RendererHTML, tokens: Sequence[Token], index: int, options: OptionsDict, env: EnvType
+) -> str:
+    return self.renderToken(tokens, index, options, env) + "</div>\n"
 
 
 # Footnotes, with ids under the document prefix --------------------------------------------
@@ -236,6 +274,10 @@ _md.core.ruler.push("nexus_headings", _headings)
 _md.add_render_rule("front_matter", lambda self, tokens, index, options, env: "")
 _md.add_render_rule("heading_open", _heading_open)
 _md.add_render_rule("heading_close", _heading_close)
+_md.add_render_rule("fence", _fence)
+_md.add_render_rule("code_block", _code_block)
+_md.add_render_rule("table_open", _table_open)
+_md.add_render_rule("table_close", _table_close)
 _md.add_render_rule("footnote_ref", _footnote_ref)
 _md.add_render_rule("footnote_block_open", _footnote_block_open)
 _md.add_render_rule("footnote_block_close", _footnote_block_close)
@@ -265,11 +307,17 @@ def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
             kept = [c for c in value.split() if c == "footnote-ref"]
         elif tag in {"td", "th"}:
             kept = [c for c in value.split() if c in _ALIGN_CLASSES]
+        elif tag == "div":
+            kept = [c for c in value.split() if c in {"code-block", "table-wrap"}]
         else:
             kept = [c for c in value.split() if c.startswith(("task-list-item", "contains-task"))]
         return " ".join(kept) or None
     if attribute == "id":
         return value if value.startswith(ANCHOR_PREFIX) else None
+    if attribute == "role":
+        return "region" if value == "region" else None
+    if attribute == "tabindex":
+        return "0" if value == "0" else None
     if tag == "input" and attribute == "type":
         return "checkbox" if value == "checkbox" else None
     if tag == "a" and attribute == "href" and value.startswith("#"):
@@ -296,6 +344,7 @@ _ATTRIBUTES = {
     "ol": {"start"},
     "input": {"type", "checked", "disabled", "class"},
     "details": {"open"},
+    "div": {"class", "role", "tabindex", "aria-label"},
     "td": {"class", "colspan", "rowspan"},
     "th": {"class", "colspan", "rowspan", "scope"},
     "abbr": {"title"},

@@ -128,6 +128,7 @@ FRAGMENT_ATTRIBUTES = {
     "ol": {"start"},
     "input": {"type", "checked", "disabled", "class"},
     "details": {"open"},
+    "div": {"class", "role", "tabindex", "aria-label"},
     "td": {"class", "colspan", "rowspan"},
     "th": {"class", "colspan", "rowspan", "scope"},
     "abbr": {"title"},
@@ -135,7 +136,8 @@ FRAGMENT_ATTRIBUTES = {
 }
 FRAGMENT_CLASS = re.compile(
     r"^(hl-[a-z0-9]+|language-[A-Za-z0-9_+#.-]+|anchor|task-list-item(-checkbox)?"
-    r"|contains-task-list|align-(left|center|right)|footnote-ref|footnote-backref)$"
+    r"|contains-task-list|align-(left|center|right)|footnote-ref|footnote-backref"
+    r"|code-block|table-wrap)$"
 )
 
 

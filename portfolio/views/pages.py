@@ -242,10 +242,12 @@ def _reader_context(page: Page, *, member: bool) -> dict[str, object]:
     for neighbour in (newer, older):
         if neighbour is not None:
             neighbour.author = page.author
+    # A document with its own table of contents needs no second one.
+    own_toc = any(section.body_html.count('href="#md-') >= 3 for section in sections[:2])
     return {
         "page": page,
         "sections": sections,
-        "toc": headed if len(headed) >= TOC_FROM else [],
+        "toc": headed if len(headed) >= TOC_FROM and not own_toc else [],
         "tags": list(page.tags.all()),
         "older": older,
         "newer": newer,

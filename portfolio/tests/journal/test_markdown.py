@@ -40,8 +40,17 @@ def test_unknown_languages_are_escaped_not_highlighted():
 
 def test_headings_get_prefixed_unique_anchors():
     html = render_markdown("### Setup\n\n### Setup\n")
-    assert '<h3 id="md-setup">' in html and '<h3 id="md-setup-1">' in html
-    assert '<a class="anchor" href="#md-setup"' in html
+    assert '<h3 id="md-setup">Setup</h3>' in html and '<h3 id="md-setup-1">Setup</h3>' in html
+
+
+def test_code_and_tables_scroll_in_labelled_regions_the_keyboard_reaches():
+    html = render_markdown("```python\nx = 1\n```\n\n    indented\n\n| a |\n|---|\n| 1 |\n")
+    assert '<div class="code-block" role="region" tabindex="0" aria-label="Code: python">' in html
+    assert '<div class="code-block" role="region" tabindex="0" aria-label="Code">' in html
+    assert '<div class="table-wrap" role="region" tabindex="0" aria-label="Table"><table>' in html
+    # Markup an author writes gets no other roles or tab stops.
+    typed = render_markdown('<div role="button" tabindex="5" class="evil">x</div>')
+    assert typed.startswith("<div>x</div>")
 
 
 @pytest.mark.parametrize(
