@@ -94,7 +94,7 @@ class CohortForm(CohortModelForm):
         self.fields["slug"].required = False
         self.fields[
             "slug"
-        ].help_text = "Its address: /cohorts/<slug>/. Leave empty to derive it from the name."
+        ].help_text = "Its address: /cohorts/your-cohort/. Leave empty to derive it from the name."
 
     def clean_slug(self) -> str:
         slug = slugify(self.cleaned_data.get("slug") or "")

@@ -27,7 +27,7 @@ class Cohort(models.Model):
     slug = models.SlugField(
         max_length=60,
         unique=True,
-        help_text="Its address: /cohorts/<slug>/. Lowercase letters, digits and hyphens.",
+        help_text="Its address: /cohorts/your-cohort/. Lowercase letters, digits and hyphens.",
         error_messages={"unique": "Another cohort already uses this address."},
     )
     program = models.CharField(

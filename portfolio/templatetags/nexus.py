@@ -143,7 +143,12 @@ def widget(field: BoundField, **attrs: object) -> SafeString:
     final: dict[str, str | bool] = {}
     if field.auto_id:
         final["id"] = field.auto_id
-    if field.field.required and field.form.use_required_attribute:
+    # A select always has a value: `required` would want an empty first option.
+    if (
+        field.field.required
+        and field.form.use_required_attribute
+        and not isinstance(field.field.widget, forms.Select)
+    ):
         final["required"] = True
     if field.errors:
         final["aria-invalid"] = "true"
@@ -203,4 +208,19 @@ def when(moment: datetime | None) -> SafeString:
         local.replace(microsecond=0).isoformat(),
         exact,
         relative(local),
+    )
+
+
+@register.simple_tag
+def since(moment: datetime | None) -> SafeString:
+    """How long since a moment, as a wait: "3 days", "less than a minute", with the
+    exact time on hover — for queues, where the length of the wait is the point."""
+    if moment is None:
+        return mark_safe("")
+    local = timezone.localtime(moment)
+    return format_html(
+        '<time datetime="{}" title="{}">{}</time>',
+        local.replace(microsecond=0).isoformat(),
+        f"since {local.day} {local:%b %Y, %H:%M}",
+        timedelta_human(timezone.now() - moment),
     )
