@@ -16,14 +16,14 @@ def test_a_new_user_signs_up_confirms_logs_out_and_logs_back_in(page: Page, live
 
     page.goto(live_server.url)
     page.get_by_role("link", name="Start your journal").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Sign Up")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Create your Nexus account")
     page.get_by_label("Email").fill("ifeoma@example.com")
     page.get_by_label("Username").fill("ifeoma")
     page.get_by_label("Display name").fill("Ifeoma Eze")
-    page.get_by_label("Password:", exact=True).fill("journals-are-great-42")
+    page.get_by_label("Password", exact=True).fill("journals-are-great-42")
     page.get_by_label("Password (again)").fill("journals-are-great-42")
     shoot("signup-filled")
-    page.get_by_role("button", name="Sign Up").click()
+    page.get_by_role("button", name="Create account").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Welcome, Ifeoma Eze")
     assert len(mail.outbox) == 1
@@ -32,14 +32,14 @@ def test_a_new_user_signs_up_confirms_logs_out_and_logs_back_in(page: Page, live
     page.get_by_role("button", name="Confirm").click()
     expect(page.locator("#toasts")).to_contain_text("You have confirmed ifeoma@example.com")
 
-    page.get_by_label("Account menu for Ifeoma Eze").click()
+    page.locator("summary", has_text="Ifeoma Eze").click()
     page.get_by_role("button", name="Log out").click()
     expect(page.get_by_role("link", name="Log in")).to_be_visible()
-    expect(page.locator("#toasts")).to_contain_text("You have signed out.")
+    expect(page.locator("#toasts")).to_contain_text("You are logged out. See you soon.")
 
     page.get_by_role("link", name="Log in").click()
     page.get_by_label("Email").fill("IFEOMA@example.com")
-    page.get_by_label("Password:").fill("journals-are-great-42")
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_label("Password", exact=True).fill("journals-are-great-42")
+    page.get_by_role("button", name="Log in", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Welcome, Ifeoma Eze")
     assert errors == []

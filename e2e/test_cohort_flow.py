@@ -13,8 +13,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def log_in(page: Page, base: str, email: str, password: str = DEFAULT_PASSWORD) -> None:
     page.goto(f"{base}/accounts/login/")
     page.get_by_label("Email").fill(email)
-    page.get_by_label("Password:").fill(password)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Log in", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome")
 
 
@@ -27,9 +27,9 @@ def join_as_new_user(browser: Browser, link: str, username: str, name: str) -> N
     page.get_by_label("Email").fill(f"{username}@example.com")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Display name").fill(name)
-    page.get_by_label("Password:", exact=True).fill("journals-are-great-42")
+    page.get_by_label("Password", exact=True).fill("journals-are-great-42")
     page.get_by_label("Password (again)").fill("journals-are-great-42")
-    page.get_by_role("button", name="Sign Up").click()
+    page.get_by_role("button", name="Create account").click()
     # Back on the join page, now signed in.
     expect(page.get_by_role("button", name="Accept and join")).to_be_visible()
     page.get_by_role("button", name="Accept and join").click()
@@ -60,7 +60,7 @@ def test_an_organizer_invites_a_learner_and_a_mentor_and_changes_a_role(
 
     links = {}
     for role in ("Learner", "Mentor"):
-        page.get_by_label("Role:", exact=True).select_option(label=role)
+        page.get_by_label("Role", exact=True).select_option(label=role)
         page.get_by_label("Uses allowed").fill("5")
         page.get_by_role("button", name="Create invite link").click()
         field = page.get_by_label(f"Invite link for {role.lower()}s")

@@ -133,3 +133,30 @@ def test_commenting_works_without_javascript(browser: Browser, live_server, jour
     page.get_by_role("button", name="Resolve", exact=True).click()
     expect(page.locator(".thread-state .badge")).to_have_text("Resolved")
     context.close()
+
+
+def test_words_selected_with_the_keyboard_can_be_commented_on(
+    browser: Browser, live_server, journal
+):
+    """Shift and the arrow keys select words too (caret browsing): the button to comment
+    on them appears, next in the Tab order, and works from the keyboard."""
+    context = browser.new_context()
+    mentor = context.new_page()
+    log_in(mentor, live_server.url, "maya@example.com")
+    mentor.goto(live_server.url + journal.get_absolute_url())
+    mentor.evaluate(
+        """() => { const text = document.querySelector('.journal-section > .prose p').firstChild;
+        const range = document.createRange(); range.setStart(text, 4); range.setEnd(text, 7);
+        const selection = getSelection(); selection.removeAllRanges();
+        selection.addRange(range); }"""
+    )
+    # No mouse at all: a Shift+Arrow key (which, with caret browsing on, extends the
+    # selection) is what offers the button.
+    mentor.keyboard.press("Shift+ArrowRight")
+    button = mentor.get_by_role("button", name="Comment on selection")
+    expect(button).to_be_visible()
+    button.focus()
+    mentor.keyboard.press("Enter")
+    expect(mentor.get_by_label("About these words")).to_have_value("API")
+    expect(mentor.get_by_label("Comment on “Challenges”")).to_be_focused()
+    context.close()

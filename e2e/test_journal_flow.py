@@ -67,7 +67,7 @@ def test_write_a_journal_page_inline_from_the_template(browser: Browser, live_se
     challenges = page.locator(".journal-section").nth(3)
     challenges.get_by_role("link", name="Edit “Challenges Faced and Solutions”").click()
     expect(page.get_by_label("Text (Markdown)")).to_be_focused()
-    page.get_by_label("Heading:", exact=True).fill("Challenges and fixes")
+    page.get_by_label("Heading", exact=True).fill("Challenges and fixes")
     page.get_by_label("Text (Markdown)").press_sequentially(
         "```python\nprint('fixed')\n```", delay=5
     )
@@ -233,4 +233,19 @@ def test_editing_works_with_javascript_off(browser: Browser, live_server, lena):
     page.get_by_label("Text (Markdown)").fill("Still works.")
     page.get_by_role("button", name="Save section").click()
     expect(page.get_by_role("heading", name="Added without JS")).to_be_visible()
+    context.close()
+
+
+def test_escape_in_the_title_editor_gives_focus_back_to_its_button(
+    browser: Browser, live_server, lena
+):
+    journal = make_page(lena, Cohort.objects.get(), title="Week 4", sections=1)
+    context = browser.new_context()
+    page = context.new_page()
+    log_in(page, live_server.url, "lena@example.com")
+    page.goto(live_server.url + journal.get_absolute_url())
+    page.get_by_role("link", name="Edit title and summary").click()
+    expect(page.get_by_role("textbox", name="Title")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("link", name="Edit title and summary")).to_be_focused()
     context.close()

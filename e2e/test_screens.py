@@ -122,8 +122,8 @@ def visit_all(browser: Browser, base: str, paths: list[str], label: str, login: 
             if login:
                 page.goto(f"{base}/accounts/login/")
                 page.get_by_label("Email").fill("lena@example.com")
-                page.get_by_label("Password:").fill(DEFAULT_PASSWORD)
-                page.get_by_role("button", name="Sign In").click()
+                page.get_by_label("Password", exact=True).fill(DEFAULT_PASSWORD)
+                page.get_by_role("button", name="Log in", exact=True).click()
                 page.wait_for_url(f"{base}/")
             for path in paths:
                 response = page.goto(base + path)

@@ -3,12 +3,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
+from allauth.account.forms import LoginForm as AllauthLoginForm
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
 from django.forms.renderers import TemplatesSetting
 from django.forms.utils import ErrorList
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -59,20 +59,13 @@ class NexusFormRenderer(TemplatesSetting):
     field_template_name = "forms/field.html"
 
 
-class SignupExtraForm(forms.Form):
-    """Fields allauth adds to its sign-up form."""
+class LoginForm(AllauthLoginForm):  # type: ignore[misc]  # allauth ships no types
+    """allauth's log-in form, in Nexus's words."""
 
-    display_name = forms.CharField(
-        max_length=80,
-        required=False,
-        label="Display name",
-        help_text="How mentors and peers see you, e.g. “Ada Lovelace”. Optional.",
-        widget=forms.TextInput(attrs={"autocomplete": "name"}),
-    )
-
-    def signup(self, request: HttpRequest, user: User) -> None:
-        user.display_name = self.cleaned_data["display_name"].strip()
-        user.save(update_fields=["display_name"])
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "remember" in self.fields:
+            self.fields["remember"].label = "Keep me logged in on this device"
 
 
 class CohortForm(CohortModelForm):

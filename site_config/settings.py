@@ -263,7 +263,8 @@ if _verification not in {"none", "optional", "mandatory"}:
 ACCOUNT_EMAIL_VERIFICATION = _verification
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
-ACCOUNT_SIGNUP_FORM_CLASS = "portfolio.forms.SignupExtraForm"
+ACCOUNT_SIGNUP_FORM_CLASS = "portfolio.account_forms.SignupExtraForm"
+ACCOUNT_FORMS = {"login": "portfolio.forms.LoginForm"}
 ACCOUNT_USER_MODEL_USERNAME_FIELD = "username"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_PRESERVE_USERNAME_CASING = False

@@ -43,6 +43,7 @@ from portfolio.permissions import (
     saved_replies_of,
 )
 from portfolio.services import comment_post, page_submit, review_submit
+from portfolio.threads import build_threads
 
 QUEUE_PAGE_SIZE = 50
 
@@ -169,6 +170,9 @@ class ReviewContext(TypedDict):
     saved_replies: list[SavedReply]
     form: ReviewForm
     unchanged: int
+    can_comment: bool
+    comments_visible: bool
+    fragments: dict[str, str]
 
 
 def _review_context(
@@ -200,9 +204,16 @@ def _review_context(
             old = previous.body if previous else ""
             section.diff = diff_text(old, section.body)
     replies = list(saved_replies_of(request.user, page.cohort))
+    # The discussion so far, under each section: a mentor reviews with it in view.
+    threads = build_threads(page, sections, request.user)
+    for section in sections:
+        section.threads = threads.for_section(section)
     return {
         "page": page,
         "sections": sections,
+        "can_comment": threads.can_comment,
+        "comments_visible": threads.visible,
+        "fragments": threads.fragments,
         "last_review": last,
         "reviews": list(page.reviews.select_related("reviewer")[:5]),
         "saved_replies": replies,

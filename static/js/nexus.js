@@ -83,12 +83,32 @@
 
   // After a swap, move focus to whatever the new content marks with data-autofocus,
   // so keyboard and screen-reader users continue where the action happened.
+  // After Escape cancels an editor, focus returns to what opened it (the swapped-back
+  // content's first control) rather than falling to the page's body.
+  var refocusAfterCancel = false;
+  var lastOpener = null;
+  document.body.addEventListener("htmx:beforeRequest", function (event) {
+    var elt = event.detail.elt;
+    if (elt && elt.getAttribute && elt.getAttribute("hx-get") && !elt.hasAttribute("data-cancel")) {
+      lastOpener = elt.getAttribute("hx-get");
+    }
+  });
   document.body.addEventListener("htmx:afterSettle", function (event) {
     var target = event.detail.elt;
     if (!target || !target.querySelector) return;
     var wanted = target.matches("[data-autofocus]")
       ? target
       : target.querySelector("[data-autofocus]");
+    if (!wanted && refocusAfterCancel) {
+      var opener = null;
+      if (lastOpener) {
+        target.querySelectorAll("[hx-get]").forEach(function (candidate) {
+          if (!opener && candidate.getAttribute("hx-get") === lastOpener) opener = candidate;
+        });
+      }
+      wanted = opener || target.querySelector("a[href], button:not([disabled])");
+    }
+    refocusAfterCancel = false;
     if (wanted) {
       if (!wanted.hasAttribute("tabindex") && !/^(A|BUTTON|INPUT|SELECT|TEXTAREA)$/.test(wanted.tagName)) {
         wanted.setAttribute("tabindex", "-1");
@@ -188,13 +208,15 @@
       if (cancel) {
         event.preventDefault();
         event.stopPropagation();
+        refocusAfterCancel = true;
         cancel.click();
       }
     }
   });
 
-  // Select words in a section to comment on them: a button appears next to the
-  // selection and fills the section's "About these words" field.
+  // Select words in a section — with the mouse, or with Shift and the arrow keys — to
+  // comment on them: a button appears under the section's text (next in the Tab
+  // order) and fills the section's "About these words" field.
   var quoteButton = null;
   function hideQuoteButton() {
     if (quoteButton) quoteButton.hidden = true;
@@ -210,37 +232,38 @@
     if (!prose || !focusNode || prose !== focusNode.closest(".journal-section > .prose")) return null;
     var box = prose.parentElement.querySelector("[data-comment-box]");
     if (!box || !box.querySelector("[data-quote-input]")) return null;
-    return { text: text.slice(0, 500), box: box, range: selection.getRangeAt(0) };
+    return { text: text.slice(0, 500), box: box, prose: prose };
+  }
+  function offerQuote() {
+    var found = selectedQuote();
+    if (!found) return hideQuoteButton();
+    if (!quoteButton) {
+      quoteButton = document.createElement("button");
+      quoteButton.type = "button";
+      quoteButton.className = "btn btn-sm btn-primary quote-button";
+      quoteButton.textContent = "Comment on selection";
+      quoteButton.addEventListener("click", function () {
+        var target = quoteButton.nexusQuote;
+        if (!target) return;
+        var composer = target.box.querySelector("details.composer");
+        if (composer) composer.open = true;
+        target.box.querySelector("[data-quote-input]").value = target.text;
+        var input = target.box.querySelector("[data-comment-input]");
+        input.focus();
+        input.scrollIntoView({ block: "center", behavior: "smooth" });
+        hideQuoteButton();
+      });
+    }
+    quoteButton.nexusQuote = found;
+    if (quoteButton.previousElementSibling !== found.prose) found.prose.after(quoteButton);
+    quoteButton.hidden = false;
   }
   document.addEventListener("mouseup", function (event) {
     if (quoteButton && event.target === quoteButton) return;
-    window.setTimeout(function () {
-      var found = selectedQuote();
-      if (!found) return hideQuoteButton();
-      if (!quoteButton) {
-        quoteButton = document.createElement("button");
-        quoteButton.type = "button";
-        quoteButton.className = "btn btn-sm btn-primary quote-button";
-        quoteButton.textContent = "Comment on selection";
-        document.body.appendChild(quoteButton);
-        quoteButton.addEventListener("click", function () {
-          var target = quoteButton.nexusQuote;
-          if (!target) return;
-          var details = target.box.querySelector("details");
-          if (details) details.open = true;
-          target.box.querySelector("[data-quote-input]").value = target.text;
-          var input = target.box.querySelector("[data-comment-input]");
-          input.focus();
-          input.scrollIntoView({ block: "center", behavior: "smooth" });
-          hideQuoteButton();
-        });
-      }
-      var rect = found.range.getBoundingClientRect();
-      quoteButton.nexusQuote = found;
-      quoteButton.style.top = window.scrollY + rect.bottom + 6 + "px";
-      quoteButton.style.left = Math.max(8, window.scrollX + rect.left) + "px";
-      quoteButton.hidden = false;
-    }, 0);
+    window.setTimeout(offerQuote, 0);
+  });
+  document.addEventListener("keyup", function (event) {
+    if (event.shiftKey || /^(Arrow|Home|End|Page)/.test(event.key)) offerQuote();
   });
 
   // Close an open <details class="menu"> when clicking elsewhere or pressing Escape.

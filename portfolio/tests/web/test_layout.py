@@ -64,7 +64,7 @@ def test_messages_show_as_toasts_on_full_pages(client, learner):
     client.post(reverse("account_logout"))
     html = client.get(reverse("home")).content.decode()
     assert 'class="toast toast-success"' in html
-    assert "You have signed out." in html
+    assert "You are logged out. See you soon." in html
 
 
 def _request_with_message(htmx: bool):
