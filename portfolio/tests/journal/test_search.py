@@ -86,10 +86,19 @@ def test_htmx_gets_only_the_results(client, learner, corpus):
 
 def test_snippets_escape_page_text(client, learner, cohort):
     page = make_page(learner, cohort, title="Escapes", visibility="cohort", sections=0)
-    page.add_section(heading="XSS", body="zebra <img src=x onerror=alert(1)> stripes", by=learner)
+    page.add_section(
+        heading="XSS",
+        body="zebra <img src=x onerror=alert(1)> stripes `<script>alert(2)</script>`",
+        by=learner,
+    )
     client.force_login(learner)
     html = titles(client, "zebra")
-    assert "<img src=x" not in html and "&lt;img" in html
+    snippet = html.split('class="result-snippet">', 1)[1].split("</p>", 1)[0]
+    # The image is markup, not text: a reader never sees it, so neither does a snippet.
+    assert "img" not in snippet
+    # Code that shows markup as text stays text, escaped.
+    assert "&lt;script&gt;alert(2)" in snippet
+    assert "<script>alert(2)" not in html
 
 
 def test_an_empty_query_shows_the_way(client):
@@ -106,3 +115,61 @@ def test_search_query_count_is_fixed(client, learner, cohort, size, django_asser
     with django_assert_max_num_queries(7):
         response = client.get(reverse("search"), {"q": "zebra"})
     assert response.status_code == 200
+
+
+MARKDOWN_HEAVY = """Review: I spent **caching** time on this.
+
+```python
+cache.set("key", value)
+```
+
+| Layer | Caching |
+|---|---|
+| Redis | yes |
+
+An unrelated closing paragraph that goes on for a while, long enough that the snippet
+has to be cut somewhere in the middle of all these ordinary words about nothing."""
+
+
+def test_snippets_are_plain_text_from_the_rendered_page(client, learner, cohort):
+    page = make_page(learner, cohort, title="Week 3", sections=0)
+    page.add_section(heading="Overview", body="Intro words " * 30 + MARKDOWN_HEAVY, by=learner)
+    client.force_login(learner)
+    html = client.get(reverse("search"), {"q": "caching"}).content.decode()
+    snippet = html.split('class="result-snippet"', 1)[1].split("</p>", 1)[0]
+    assert "<mark>caching</mark>" in snippet.lower()
+    for markdown in ["**", "```", "|---", "| Layer"]:
+        assert markdown not in snippet
+    # Cut between words: the snippet starts and ends with whole words.
+    words = snippet.split(">", 1)[1].replace("…", " ").split()
+    assert words[0] in {"Intro", "words", "Overview.", "Review:"}
+    source = set(("Overview. " + "Intro words " * 30 + MARKDOWN_HEAVY).split())
+    assert words[-1].split("<")[0] in source
+
+
+def test_excerpts_start_and_end_between_words():
+    from portfolio.search import excerpt_around
+
+    text = " ".join(f"word{i:03d}" for i in range(200))
+    at = text.index("word100")
+    excerpt = excerpt_around(text, at)
+    assert excerpt.startswith("…word") and excerpt.endswith("…")
+    inner = excerpt.strip("…")
+    assert all(len(word) == 7 for word in inner.split())
+    assert "word100" in inner
+    assert excerpt_around("short text", 0) == "short text"
+
+
+def test_snippets_of_a_huge_page_stay_cheap(client, learner, cohort):
+    import time
+
+    page = make_page(learner, cohort, title="Huge", sections=0)
+    body = ("*emphasis* and `code` " * 2000)[:49_000]
+    for number in range(4):
+        page.add_section(heading=f"Part {number}", body=body, by=learner)
+    client.force_login(learner)
+    started = time.perf_counter()
+    response = client.get(reverse("search"), {"q": "emphasis"})
+    assert response.status_code == 200
+    assert time.perf_counter() - started < 1.0
+    assert "<mark>" in response.content.decode()
