@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
-from allauth.account.forms import LoginForm as AllauthLoginForm
+from allauth.account import forms as account_forms
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
@@ -59,13 +59,47 @@ class NexusFormRenderer(TemplatesSetting):
     field_template_name = "forms/field.html"
 
 
-class LoginForm(AllauthLoginForm):  # type: ignore[misc]  # allauth ships no types
-    """allauth's log-in form, in Nexus's words."""
+class WithoutPlaceholders:
+    """allauth's account forms repeat each label as a placeholder, which disappears
+    as you type and reads twice to a screen reader: Nexus shows the label only."""
 
+    fields: dict[str, forms.Field]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs.pop("placeholder", None)
+
+
+class LoginForm(WithoutPlaceholders, account_forms.LoginForm):  # type: ignore[misc]
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if "remember" in self.fields:
             self.fields["remember"].label = "Keep me logged in on this device"
+
+
+class SignupForm(WithoutPlaceholders, account_forms.SignupForm):  # type: ignore[misc]
+    pass
+
+
+class AddEmailForm(WithoutPlaceholders, account_forms.AddEmailForm):  # type: ignore[misc]
+    pass
+
+
+class ChangePasswordForm(WithoutPlaceholders, account_forms.ChangePasswordForm):  # type: ignore[misc]
+    pass
+
+
+class SetPasswordForm(WithoutPlaceholders, account_forms.SetPasswordForm):  # type: ignore[misc]
+    pass
+
+
+class ResetPasswordForm(WithoutPlaceholders, account_forms.ResetPasswordForm):  # type: ignore[misc]
+    pass
+
+
+class ResetPasswordKeyForm(WithoutPlaceholders, account_forms.ResetPasswordKeyForm):  # type: ignore[misc]
+    pass
 
 
 class CohortForm(CohortModelForm):

@@ -49,17 +49,43 @@ def heatmap(heat: Heat, heat_id: str, title: str, compact: bool = False) -> Safe
             f"<title>{escape(label)}</title></rect>"
             for column, level, label in heat.week_cells
         )
+        legend = ""
     else:
-        opening = 'class="heatmap" viewBox="0 0 192 112"'
-        cells = "".join(
-            f'<rect class="heat-l{level}" x="{column * 16}" y="{row * 16}" width="14" '
-            f'height="14" rx="3"><title>{escape(label)}</title></rect>'
+        # Days down the left (Mon, Wed, Fri), months along the top where a week starts
+        # one, and a legend from "Less" to "More" under the grid.
+        left, top = 26, 14
+        width = left + 16 * len(heat.weeks)
+        opening = f'class="heatmap" viewBox="0 0 {width} {top + 112}"'
+        axis = "".join(
+            f'<text class="heat-axis" x="0" y="{top + row * 16 + 11}">{day}</text>'
+            for row, day in ((0, "Mon"), (2, "Wed"), (4, "Fri"))
+        )
+        shown_month = None
+        for column, week in enumerate(heat.weeks):
+            month = week[0][0].month
+            if month != shown_month and column < len(heat.weeks) - 1:
+                axis += (
+                    f'<text class="heat-axis" x="{left + column * 16}" y="10">'
+                    f"{week[0][0]:%b}</text>"
+                )
+                shown_month = month
+        cells = axis + "".join(
+            f'<rect class="heat-l{level}" x="{left + column * 16}" y="{top + row * 16}" '
+            f'width="14" height="14" rx="3"><title>{escape(label)}</title></rect>'
             for column, row, level, label in heat.cells
+        )
+        swatches = "".join(
+            f'<rect class="heat-l{level}" x="{level * 14}" y="0" width="11" height="11" rx="2"/>'
+            for level in range(5)
+        )
+        legend = (
+            '<p class="heat-legend" aria-hidden="true">Less '
+            f'<svg viewBox="0 0 67 11" width="67" height="11">{swatches}</svg> More</p>'
         )
     return format_html(
         '<svg {} role="img" aria-labelledby="{}-title {}-desc">\n'
         '  <title id="{}-title">{}: {} change{} in 12 weeks</title>\n'
-        '  <desc id="{}-desc">{}</desc>\n  {}\n</svg>',
+        '  <desc id="{}-desc">{}</desc>\n  {}\n</svg>{}',
         SafeString(opening),
         heat_id,
         heat_id,
@@ -70,6 +96,7 @@ def heatmap(heat: Heat, heat_id: str, title: str, compact: bool = False) -> Safe
         heat_id,
         heat.description,
         SafeString(cells),
+        SafeString(legend),
     )
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -209,3 +210,25 @@ def test_todays_changes_show_while_the_past_is_cached(client, mentor, learner, c
     assert "Cohort activity: 2 changes in 12 weeks" in html
     row = html[html.index("Lena Learner</a>") :].split("</tr>")[0]
     assert "Lena Learner: 2 changes in 12 weeks" in row
+
+
+def test_the_cohort_heatmap_has_day_and_month_labels_and_a_legend():
+    from datetime import date as day_type
+    from datetime import timedelta as span
+
+    from portfolio.dashboards import Heat
+    from portfolio.templatetags.nexus import heatmap
+
+    monday = day_type(2026, 9, 28)
+    weeks = [
+        [(monday + span(weeks=w, days=d), w + d, min(4, (w + d) // 3)) for d in range(7)]
+        for w in range(12)
+    ]
+    html = str(heatmap(Heat(weeks=weeks, total=99), "cohort-heat", "Cohort activity"))
+    labels = re.findall(r'<text class="heat-axis"[^>]*>(\w+)</text>', html)
+    assert labels[:3] == ["Mon", "Wed", "Fri"]
+    assert labels[3:] == ["Sep", "Oct", "Nov", "Dec"]
+    assert 'class="heat-legend" aria-hidden="true">Less' in html and "More</p>" in html
+    assert len(re.findall(r'class="heat-l\d"', html)) == 12 * 7 + 5
+    compact = str(heatmap(Heat(weeks=weeks, total=99), "row", "Lena", compact=True))
+    assert "heat-axis" not in compact and "heat-legend" not in compact
