@@ -38,17 +38,15 @@ def visit(
     base: str,
     world: World,
     persona: str,
-    scheme: str,
     width: int,
-    judge: bool = True,
+    schemes: tuple[str, ...] = ("light", "dark"),
 ) -> list[str]:
-    """Findings on every main page of one persona at one width and colour scheme;
-    without `judge`, only sideways scrolling is checked (no axe, no screenshot)."""
+    """Findings on every main page of one persona at one width, in each colour scheme
+    (one load per page; the scheme is switched in place). With no schemes, only
+    sideways scrolling is checked (no axe, no screenshot)."""
     # The CSP would refuse the injected axe script: this test judges the page, not its CSP
     # (the CSP has tests of its own).
-    context = browser.new_context(
-        viewport={"width": width, "height": 800}, color_scheme=scheme, bypass_csp=True
-    )
+    context = browser.new_context(viewport={"width": width, "height": 800}, bypass_csp=True)
     cookie = world.session_cookie(persona)
     if cookie:
         context.add_cookies([{**cookie, "url": base}])
@@ -56,18 +54,23 @@ def visit(
     findings: list[str] = []
     for path in world.paths(persona):
         response = page.goto(base + path)
-        assert response is not None and response.status == 200, (persona, path, response)
+        expected = 404 if path == world.MISSING else 200
+        assert response is not None and response.status == expected, (persona, path, response)
         overflow = page.evaluate(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
         if overflow > 0:
             findings.append(f"{path}: scrolls sideways by {overflow}px at {width}px")
-        if not judge:
+        if not schemes:
             continue
-        name = re.sub(r"[^a-z0-9]+", "-", f"{persona}-{path}".lower()).strip("-")[:60]
-        page.screenshot(path=str(ARTIFACTS / f"{name}-{width}-{scheme}.png"), full_page=True)
+        # Switching the scheme in place must not be judged mid-transition.
+        page.add_style_tag(content="*, *::before, *::after { transition: none !important; }")
         if page.locator("h1").count() != 1:
             findings.append(f"{path}: {page.locator('h1').count()} h1 elements")
-        findings += audit(page, path)
+        name = re.sub(r"[^a-z0-9]+", "-", f"{persona}-{path}".lower()).strip("-")[:60]
+        for scheme in schemes:
+            page.emulate_media(color_scheme=scheme)  # type: ignore[arg-type]
+            page.screenshot(path=str(ARTIFACTS / f"{name}-{width}-{scheme}.png"), full_page=True)
+            findings += [f"{scheme}: {line}" for line in audit(page, path)]
     context.close()
     return findings

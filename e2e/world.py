@@ -91,6 +91,9 @@ class World:
     revision: int
     section: int
 
+    # The not-found page is a main page too: everyone meets it sooner or later.
+    MISSING = "/no-such-page/"
+
     def paths(self, persona: str) -> list[str]:
         journey = self.journey.get_absolute_url()
         waiting = self.waiting.get_absolute_url()
@@ -104,6 +107,7 @@ class World:
                 "/@lena/",
                 journey,
                 f"/join/{self.invite_token}/",
+                self.MISSING,
             ],
             "learner": [
                 "/",
