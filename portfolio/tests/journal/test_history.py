@@ -218,3 +218,15 @@ def test_the_history_is_paginated(client, learner, journal, django_assert_max_nu
     with django_assert_max_num_queries(10):
         html = client.get(url("page_history", journal)).content.decode()
     assert "Page 1 of 2" in html
+
+
+def test_a_huge_rewrite_shows_its_first_lines_and_counts_the_rest():
+    from portfolio.diff import SHOWN_LINES
+
+    old = "\n".join(f"old line {n}" for n in range(SHOWN_LINES + 250))
+    new = "\n".join(f"new line {n}" for n in range(SHOWN_LINES + 30))
+    diff = diff_text(old, new)
+    kinds = [line.kind for line in diff.lines]
+    assert kinds.count("del") == SHOWN_LINES and kinds.count("add") == SHOWN_LINES
+    assert [line.folded for line in diff.lines if line.kind == "more"] == [250, 30]
+    assert (diff.removed, diff.added) == (SHOWN_LINES + 250, SHOWN_LINES + 30)
