@@ -15,6 +15,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from portfolio.generations import advance_generations, current_generation
+from portfolio.http import parse_id
 from portfolio.models import (
     Cohort,
     Comment,
@@ -118,11 +119,13 @@ def _figure(rows: QuerySet[Model], group: str, aggregate: Aggregate) -> Coalesce
     return Coalesce(figure, 0) if isinstance(aggregate, Count) else figure
 
 
+# No cohort has this many pages of learners; a larger number would overflow the
+# database's OFFSET (a 25-digit page number was a 500).
+_LAST_PAGE = 100_000
+
+
 def _page_number(page: str | None) -> int:
-    try:
-        return max(1, int(page or 1))
-    except ValueError:
-        return 1
+    return min(parse_id(page) or 1, _LAST_PAGE)
 
 
 Activity = dict[int | None, dict[int, int]]

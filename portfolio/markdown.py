@@ -16,9 +16,13 @@ import bisect
 import html
 import re
 import secrets
+import time
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
+from io import StringIO
 from typing import Any, cast
 
 import nh3
@@ -26,11 +30,11 @@ from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_core import StateCore
+from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
-from pygments import highlight as pygments_highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.token import STANDARD_TYPES
@@ -49,18 +53,196 @@ _LANGUAGE_CLASS = re.compile(r"^language-[A-Za-z0-9_+#.-]{1,40}$")
 _NON_CHECKBOX_INPUT = re.compile(r'<input(?![^>]*\btype="checkbox")[^>]*>')
 # A document's own <h1> would be a second one on the page: it reads as an <h2>.
 _H1_TAG = re.compile(r"<(/?)h1\b")
-_MAX_HIGHLIGHT = 100_000
+# Highlighting is driven by what the author writes, so it is bounded three ways. Only
+# these languages are highlighted (Pygments has ~600 lexers; crafted input keeps some
+# busy for seconds, one for ever); a block longer than HIGHLIGHT_CHARS is plain; and
+# the lexer is stopped, the block left plain, once the document's highlighting has
+# taken HIGHLIGHT_SECONDS in all (even common lexers are quadratic on some input:
+# 20,000 newlines kept C's for 20 s). test_highlighting.py runs every alias below on
+# hostile input; INI and the psql console are not listed because a single step of
+# theirs took 2 s there, past any check between steps.
+LANGUAGES = frozenset(
+    {
+        "bash",
+        "sh",
+        "shell",
+        "zsh",
+        "console",
+        "shell-session",
+        "powershell",
+        "ps1",
+        "pwsh",
+        "bat",
+        "batch",
+        "python",
+        "py",
+        "python3",
+        "pycon",
+        "pytb",
+        "javascript",
+        "js",
+        "jsx",
+        "typescript",
+        "ts",
+        "tsx",
+        "json",
+        "yaml",
+        "yml",
+        "toml",
+        "properties",
+        "sql",
+        "postgresql",
+        "mysql",
+        "sqlite3",
+        "html",
+        "xml",
+        "css",
+        "scss",
+        "sass",
+        "less",
+        "markdown",
+        "md",
+        "dockerfile",
+        "docker",
+        "make",
+        "makefile",
+        "nginx",
+        "diff",
+        "go",
+        "golang",
+        "rust",
+        "rs",
+        "java",
+        "kotlin",
+        "c",
+        "cpp",
+        "c++",
+        "csharp",
+        "cs",
+        "ruby",
+        "rb",
+        "php",
+        "graphql",
+        "http",
+        "text",
+        "django",
+        "jinja",
+        "html+django",
+        "terraform",
+        "hcl",
+        "swift",
+        "dart",
+        "lua",
+        "r",
+        "scala",
+        "elixir",
+        "haskell",
+        "vue",
+        "nix",
+        "perl",
+        "groovy",
+    }
+)
+HIGHLIGHT_CHARS = 20_000
+HIGHLIGHT_SECONDS = 0.25
+_deadline: ContextVar[float | None] = ContextVar("highlight_deadline", default=None)
+# Inline Markdown (emphasis, links, code spans) is parsed in pure Python at a few
+# microseconds a character; text dense with markup (190 KB of "[[a](") took 4 s. Past
+# this much time in one parse, the rest of each paragraph is kept as plain text. The
+# block structure (headings, lists, where sections start) is always parsed whole, so
+# an import splits a README the same way however busy the machine is.
+INLINE_SECONDS = 0.4
+_inline_deadline: ContextVar[float | None] = ContextVar("inline_deadline", default=None)
+
+
+@contextmanager
+def _highlight_budget() -> Iterator[None]:
+    """One time budget for all the code blocks of one render."""
+    token = _deadline.set(time.monotonic() + HIGHLIGHT_SECONDS)
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+@contextmanager
+def _inline_budget() -> Iterator[None]:
+    """One time budget for the inline parsing of one document."""
+    token = _inline_deadline.set(time.monotonic() + INLINE_SECONDS)
+    try:
+        yield
+    finally:
+        _inline_deadline.reset(token)
+
+
+def _out_of_time(state: StateInline, silent: bool) -> bool:
+    """First inline rule: once the budget is spent, the rest is text."""
+    deadline = _inline_deadline.get()
+    if deadline is None or time.monotonic() <= deadline:
+        return False
+    if not silent:
+        state.pending += state.src[state.pos : state.posMax]
+    state.pos = state.posMax
+    return True
+
+
+# A URL scheme is short; looking further back for one was quadratic on "x://x://…".
+_SCHEME = re.compile(r"(?:^|[^a-z0-9.+-])([a-z][a-z0-9.+-]{0,31})$", re.IGNORECASE)
+_MAX_LINK = 4096
+
+
+def _linkify(state: StateInline, silent: bool) -> bool:
+    """A bare "scheme://…" in text becomes a link, as markdown-it's own rule does, but
+    with bounded work per "://": the scheme is looked for in the last few characters
+    and the link in the next few thousand (markdown-it's searched all the text before
+    and copied all the text after, 100 s on 190 KB of "<http://")."""
+    src, pos, linkify = state.src, state.pos, state.md.linkify
+    if linkify is None or state.linkLevel > 0 or src[pos : pos + 3] != "://":
+        return False
+    found = _SCHEME.search(state.pending[-33:])
+    if not found or (found.start(1) == 0 and len(state.pending) > 32):
+        return False
+    scheme = found.group(1)
+    link = linkify.match_at_start(src[pos - len(scheme) : min(state.posMax, pos + _MAX_LINK)])
+    if not link:
+        return False
+    url = link.url.rstrip("*")  # a trailing * is emphasis, not the link's
+    href = state.md.normalizeLink(url)
+    if not state.md.validateLink(href):
+        return False
+    if not silent:
+        state.pending = state.pending[: -len(scheme)]
+        opening = state.push("link_open", "a", 1)
+        opening.attrs = {"href": href}
+        opening.markup, opening.info = "linkify", "auto"
+        text = state.push("text", "", 0)
+        text.content = state.md.normalizeLinkText(url)
+        closing = state.push("link_close", "a", -1)
+        closing.markup, closing.info = "linkify", "auto"
+    state.pos += len(url) - len(scheme)
+    return True
 
 
 def _highlight(code: str, lang: str, _attrs: str) -> str:
-    if not lang or len(code) > _MAX_HIGHLIGHT:
+    """Highlighted HTML for a fenced block, or "" for markdown-it's plain <code>."""
+    lang = lang.lower()
+    if lang not in LANGUAGES or len(code) > HIGHLIGHT_CHARS:
         return ""
     try:
         lexer = get_lexer_by_name(lang, stripnl=False)
     except ClassNotFound:
         return ""
-    highlighted: str = pygments_highlight(code, lexer, _FORMATTER)
-    return highlighted
+    deadline = _deadline.get()
+    if deadline is None:
+        deadline = time.monotonic() + HIGHLIGHT_SECONDS
+    tokens = []
+    for count, item in enumerate(lexer.get_tokens(code)):
+        tokens.append(item)
+        if count % 16 == 0 and time.monotonic() > deadline:
+            return ""  # and later blocks of this render, sharing the deadline, too
+    out = StringIO()
+    _FORMATTER.format(tokens, out)
+    return out.getvalue()
 
 
 # Front matter ---------------------------------------------------------------------------
@@ -271,6 +453,8 @@ _md.block.ruler.before(
     "table", "front_matter", _front_matter, {"alt": ["paragraph", "reference", "blockquote"]}
 )
 _md.core.ruler.push("nexus_headings", _headings)
+_md.inline.ruler.at("linkify", _linkify)
+_md.inline.ruler.before("text", "nexus_out_of_time", _out_of_time)
 _md.add_render_rule("front_matter", lambda self, tokens, index, options, env: "")
 _md.add_render_rule("heading_open", _heading_open)
 _md.add_render_rule("heading_close", _heading_close)
@@ -390,10 +574,48 @@ _INLINE_CLEANER = nh3.Cleaner(
 )
 
 
+# The HTML parser under nh3 is quadratic in how deeply block elements nest (20,000
+# nested <div>s took 1.1 s, 38,000 took 3.9 s). Past this depth an author's opening
+# tag is shown as text; Markdown's own nesting stops far earlier (MAX_NESTING).
+MAX_HTML_DEPTH = 100
+_NESTING_TAGS = frozenset(
+    {"div", "ul", "ol", "dl", "blockquote", "section", "article", "aside", "nav"}
+    | {"header", "footer", "main", "figure", "details", "fieldset", "form", "center", "table"}
+)
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)")
+
+
+def _flatten_deep_html(rendered: str) -> str:
+    """Escape opening block tags nested deeper than MAX_HTML_DEPTH (one linear pass)."""
+    if rendered.count("<") < MAX_HTML_DEPTH:
+        return rendered
+    depth = 0
+    parts: list[str] = []
+    last = 0
+    for tag in _TAG.finditer(rendered):
+        name = tag.group(2).lower()
+        if name not in _NESTING_TAGS:
+            continue
+        if tag.group(1):
+            depth = max(0, depth - 1)
+        elif depth >= MAX_HTML_DEPTH:
+            parts += [rendered[last : tag.start()], "&lt;"]
+            last = tag.start() + 1
+        else:
+            depth += 1
+    if not parts:
+        return rendered
+    parts.append(rendered[last:])
+    return "".join(parts)
+
+
 def clean(rendered: str) -> str:
-    return _H1_TAG.sub(r"<\1h2", _NON_CHECKBOX_INPUT.sub("", _CLEANER.clean(rendered)))
+    cleaned = _CLEANER.clean(_flatten_deep_html(rendered))
+    return _H1_TAG.sub(r"<\1h2", _NON_CHECKBOX_INPUT.sub("", cleaned))
 
 
+@_inline_budget()
+@_highlight_budget()
 def render_markdown(text: str, *, references: dict[str, Any] | None = None) -> str:
     """Markdown to safe HTML: CommonMark, tables, strikethrough, task lists, footnotes,
     autolinks, server-side highlighting, heading anchors, then the nh3 allowlist.
@@ -431,6 +653,7 @@ class Document:
     line_count: int
 
 
+@_inline_budget()
 def parse_document(text: str) -> Document:
     env: dict[str, Any] = {}
     tokens = _md.parse(text, env)
@@ -514,6 +737,7 @@ def _without_first_h1(rendered: str) -> str:
         return rendered[:start] + rendered[end + len("</h1>") :]
 
 
+@_highlight_budget()
 def render_parts(
     doc: Document, starts: list[int], *, headed: list[bool], title_line: int | None = None
 ) -> RenderedDocument:

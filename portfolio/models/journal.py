@@ -13,7 +13,7 @@ from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
 from django.db.models import StringAgg
-from django.db.models.functions import Coalesce, Lower
+from django.db.models.functions import Coalesce, Left, Lower
 from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
@@ -85,6 +85,9 @@ class PageQuerySet[PageT: Page = Page, RowT = PageT](models.QuerySet[PageT, RowT
             | models.Q(visibility=Visibility.MENTORS, cohort_id__in=reviewing)
         )
 
+
+# What of a page's text goes into its search vector (the page limit is below it).
+SEARCH_TEXT_CHARS = 300_000
 
 # An unhurried reader of technical prose.
 WORDS_PER_MINUTE = 200
@@ -212,16 +215,21 @@ class Page(models.Model):
         if connection.vendor != "postgresql":
             return
 
-        def gathered(field: str) -> Coalesce:
-            return Coalesce(
-                models.Subquery(
-                    Section.objects.filter(page=models.OuterRef("pk"))
-                    .values("page")
-                    .annotate(text=StringAgg(field, models.Value(" ")))
-                    .values("text")
+        def gathered(field: str) -> Left:
+            # Capped, so the vector stays under PostgreSQL's 1 MB for a tsvector
+            # whatever the page limits become (today's 200 KB page fits whole).
+            return Left(
+                Coalesce(
+                    models.Subquery(
+                        Section.objects.filter(page=models.OuterRef("pk"))
+                        .values("page")
+                        .annotate(text=StringAgg(field, models.Value(" ")))
+                        .values("text")
+                    ),
+                    models.Value(""),
+                    output_field=models.TextField(),
                 ),
-                models.Value(""),
-                output_field=models.TextField(),
+                SEARCH_TEXT_CHARS,
             )
 
         Page.objects.filter(pk=self.pk).update(

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from portfolio.forms import CommentEditForm, CommentForm
-from portfolio.http import AuthedHttpRequest, HtmxHttpRequest
+from portfolio.http import AuthedHttpRequest, HtmxHttpRequest, parse_id
 from portfolio.models import Comment, NotificationKind, Page, Revision, Section
 from portfolio.permissions import (
     CommentAction,
@@ -108,8 +108,8 @@ def comment_create(request: AuthedHttpRequest, username: str, slug: str) -> Http
         elif form.cleaned_data["section"]:
             section = get_section_for(page, form.cleaned_data["section"])
     else:
-        section_id = request.POST.get("section", "")
-        section = get_section_for(page, int(section_id)) if section_id.isdigit() else None
+        section_id = parse_id(request.POST.get("section"))
+        section = get_section_for(page, section_id) if section_id else None
     form_key = f"reply-{parent.pk}" if parent else f"new-{_key(section)}"
     if not form.is_valid():
         return _box_response(request, page, section, status=422, form=form, form_key=form_key)

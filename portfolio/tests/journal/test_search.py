@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from conftest import make_page
@@ -173,3 +174,20 @@ def test_snippets_of_a_huge_page_stay_cheap(client, learner, cohort):
     assert response.status_code == 200
     assert time.perf_counter() - started < 1.0
     assert "<mark>" in response.content.decode()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's tsvector limit")
+def test_a_page_at_the_size_limit_of_distinct_words_saves_and_is_found(client, learner, cohort):
+    from portfolio.limits import MAX_PAGE_BYTES
+
+    page = make_page(learner, cohort, title="Vocabulary", sections=0)
+    words, size, number = [], 0, 0
+    while size < MAX_PAGE_BYTES - 2_000:
+        word = f"w{number:x}q"
+        words.append(word)
+        size += len(word) + 1
+        number += 1
+    page.add_section(heading="All the words", body=" ".join(words), by=learner)
+    client.force_login(learner)
+    html = client.get(reverse("search"), {"q": words[-1]}).content.decode()
+    assert "Vocabulary" in html
