@@ -33,17 +33,24 @@ def audit(page, path: str) -> list[str]:
     return found
 
 
+def sideways(page, path: str, width: int) -> list[str]:
+    overflow = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    return [f"{path}: scrolls sideways by {overflow}px at {width}px"] if overflow > 0 else []
+
+
 def visit(
     browser: Browser,
     base: str,
     world: World,
     persona: str,
     width: int,
-    schemes: tuple[str, ...] = ("light", "dark"),
+    narrower: int | None = None,
 ) -> list[str]:
-    """Findings on every main page of one persona at one width, in each colour scheme
-    (one load per page; the scheme is switched in place). With no schemes, only
-    sideways scrolling is checked (no axe, no screenshot)."""
+    """Findings on every main page of one persona at one width, light and dark (one
+    load per page; the scheme is switched in place), and, at a `narrower` width, the
+    same page narrowed in place: sideways scrolling only."""
     # The CSP would refuse the injected axe script: this test judges the page, not its CSP
     # (the CSP has tests of its own).
     context = browser.new_context(viewport={"width": width, "height": 800}, bypass_csp=True)
@@ -56,21 +63,19 @@ def visit(
         response = page.goto(base + path)
         expected = 404 if path == world.MISSING else 200
         assert response is not None and response.status == expected, (persona, path, response)
-        overflow = page.evaluate(
-            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-        )
-        if overflow > 0:
-            findings.append(f"{path}: scrolls sideways by {overflow}px at {width}px")
-        if not schemes:
-            continue
+        findings += sideways(page, path, width)
         # Switching the scheme in place must not be judged mid-transition.
         page.add_style_tag(content="*, *::before, *::after { transition: none !important; }")
         if page.locator("h1").count() != 1:
             findings.append(f"{path}: {page.locator('h1').count()} h1 elements")
         name = re.sub(r"[^a-z0-9]+", "-", f"{persona}-{path}".lower()).strip("-")[:60]
-        for scheme in schemes:
+        for scheme in ("light", "dark"):
             page.emulate_media(color_scheme=scheme)  # type: ignore[arg-type]
             page.screenshot(path=str(ARTIFACTS / f"{name}-{width}-{scheme}.png"), full_page=True)
             findings += [f"{scheme}: {line}" for line in audit(page, path)]
+        if narrower:
+            page.set_viewport_size({"width": narrower, "height": 800})
+            findings += sideways(page, path, narrower)
+            page.set_viewport_size({"width": width, "height": 800})
     context.close()
     return findings
