@@ -72,6 +72,13 @@ def role_in(user: Viewer, cohort: Cohort) -> str | None:
     return roles[cohort.pk]
 
 
+def member_cohort_ids(user: Viewer) -> set[int]:
+    """The cohorts whose workflow (status, reviews, history) the viewer may see."""
+    if not isinstance(user, User):
+        return set()
+    return set(Membership.objects.filter(user=user).values_list("cohort_id", flat=True))
+
+
 def remember_role(user: User, cohort: Cohort, role: str | None) -> None:
     """Tell role_in what a query already fetched, saving it one."""
     user.__dict__.setdefault("_nexus_roles", {})[cohort.pk] = role

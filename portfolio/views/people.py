@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.db.models import Case, Count, IntegerField, Value, When
+from django.db.models import BooleanField, Case, Count, IntegerField, Value, When
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
@@ -12,7 +12,7 @@ from django.views.decorators.vary import vary_on_headers
 from portfolio.forms import DeleteAccountForm, ProfileForm
 from portfolio.http import AuthedHttpRequest, HtmxHttpRequest
 from portfolio.models import Page, Role, Status, Tag
-from portfolio.permissions import can_edit_profile, get_profile_for
+from portfolio.permissions import can_edit_profile, get_profile_for, member_cohort_ids
 from portfolio.web.pagecache import public_cache
 
 
@@ -30,6 +30,13 @@ def profile(request: HtmxHttpRequest, username: str) -> HttpResponse:
                 When(status=Status.APPROVED, then=Value(0)),
                 default=Value(1),
                 output_field=IntegerField(),
+            ),
+            # Readers outside a page's cohort see the portfolio, not the workflow:
+            # reading time and date, no status or section counts.
+            for_reader=Case(
+                When(cohort_id__in=member_cohort_ids(request.user), then=Value(False)),
+                default=Value(True),
+                output_field=BooleanField(),
             ),
         )
         .order_by("approved_first", "-updated_at")

@@ -141,3 +141,19 @@ def test_the_reader_view_costs_the_same_queries_at_any_length(
         response = client.get(page.get_absolute_url())
     assert response.status_code == 200
     assert f"Section {sections}" in response.content.decode()
+
+
+def test_the_profile_shows_readers_the_portfolio_and_members_the_workflow(
+    client, learner, public_page, outsider
+):
+    profile = reverse("profile", args=[learner.username])
+    for reader in (None, outsider):
+        if reader:
+            client.force_login(reader)
+        html = client.get(profile).content.decode()
+        assert public_page.title in html and "min read" in html
+        assert "Approved</span>" not in html and "sections" not in html
+    client.force_login(learner)
+    html = client.get(profile).content.decode()
+    assert '<span class="badge badge-ok">Approved</span>' in html
+    assert "3 sections" in html
