@@ -211,3 +211,22 @@ def objects(personas, cohort):
             section_version=1,
         ),
     }
+
+
+# The longest test files start first, so the two test processes finish together instead
+# of one of them running the last long file alone (pytest-xdist hands out whole files
+# in collection order; test_stack.py, collected last, made a ~90 s tail).
+LONGEST_FIRST = (
+    "portfolio/tests/web/test_stack.py",
+    "e2e/test_accessibility_desktop.py",
+    "e2e/test_accessibility_phone.py",
+    "portfolio/tests/test_xss.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        path = item.nodeid.split("::", 1)[0]
+        return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)
