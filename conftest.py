@@ -70,29 +70,44 @@ def user_factory(db):
     return make_user
 
 
+# The personas: username and display name.
+PEOPLE = {
+    "learner": ("lena", "Lena Learner"),
+    "peer": ("pete", "Pete Peer"),
+    "mentor": ("maya", "Maya Mentor"),
+    "organizer": ("otto", "Otto Organizer"),
+    "outsider": ("oscar", "Oscar Outsider"),
+}
+
+
+def make_persona(persona: str) -> User:
+    username, name = PEOPLE[persona]
+    return make_user(username, display_name=name)
+
+
 @pytest.fixture
 def learner(db) -> User:
-    return make_user("lena", display_name="Lena Learner")
+    return make_persona("learner")
 
 
 @pytest.fixture
 def peer(db) -> User:
-    return make_user("pete", display_name="Pete Peer")
+    return make_persona("peer")
 
 
 @pytest.fixture
 def mentor(db) -> User:
-    return make_user("maya", display_name="Maya Mentor")
+    return make_persona("mentor")
 
 
 @pytest.fixture
 def organizer(db) -> User:
-    return make_user("otto", display_name="Otto Organizer")
+    return make_persona("organizer")
 
 
 @pytest.fixture
 def outsider(db) -> User:
-    return make_user("oscar", display_name="Oscar Outsider")
+    return make_persona("outsider")
 
 
 @pytest.fixture
@@ -104,6 +119,10 @@ def visitor():
 @pytest.fixture
 def cohort(db, learner, peer, mentor, organizer):
     """A cohort where learner and peer learn, mentor mentors and organizer organizes."""
+    return build_cohort(learner, peer, mentor, organizer)
+
+
+def build_cohort(learner, peer, mentor, organizer):
     from portfolio.models import Cohort, Membership, Role
 
     cohort = Cohort.objects.create(
@@ -122,6 +141,10 @@ def cohort(db, learner, peer, mentor, organizer):
 @pytest.fixture
 def other_cohort(db, outsider):
     """A cohort none of the personas but the outsider belongs to (as its organizer)."""
+    return build_other_cohort(outsider)
+
+
+def build_other_cohort(outsider):
     from portfolio.models import Cohort, Membership, Role
 
     other = Cohort.objects.create(name="Frontend 3", slug="frontend-3")
@@ -181,6 +204,10 @@ def journal(learner, cohort):
 @pytest.fixture
 def objects(personas, cohort):
     """One of everything the URL matrix needs, around the learner's page."""
+    return build_objects(personas, cohort)
+
+
+def build_objects(personas, cohort):
     from portfolio.models import Comment, Membership, Notification, Revision, SavedReply
 
     journal = make_page(personas["learner"], cohort, sections=3)

@@ -7,8 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
+from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from conftest import PEOPLE, build_cohort, build_objects, build_other_cohort, make_persona
 from portfolio.notifications import unsubscribe_token
 
 PERSONAS = ["visitor", "outsider", "learner", "peer", "mentor", "organizer"]
@@ -233,6 +235,33 @@ MATRIX = [
 # Third-party URL sets with their own tests and protections.
 EXTERNAL_NAMESPACES = {"admin"}
 EXTERNAL_PREFIXES = ("account_",)
+
+
+@pytest.fixture(scope="module")
+def shared_world(django_db_setup, django_db_blocker):
+    """The personas and one of everything, built once for the module (~0.14 s a test
+    before, most of this file's time) in a transaction rolled back after it. Each test
+    runs in a savepoint of its own (pytest-django's db), so what one test changes
+    never reaches the next."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        people = {persona: make_persona(persona) for persona in PEOPLE}
+        cohort = build_cohort(
+            people["learner"], people["peer"], people["mentor"], people["organizer"]
+        )
+        build_other_cohort(people["outsider"])
+        personas = {"visitor": None, **people}
+        yield personas, build_objects(personas, cohort)
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def personas(db, shared_world):
+    return shared_world[0]
+
+
+@pytest.fixture
+def objects(db, shared_world):
+    return shared_world[1]
 
 
 @pytest.mark.django_db
