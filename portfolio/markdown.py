@@ -155,23 +155,14 @@ _inline_deadline: ContextVar[float | None] = ContextVar("inline_deadline", defau
 
 
 @contextmanager
-def _highlight_budget() -> Iterator[None]:
-    """One time budget for all the code blocks of one render."""
-    token = _deadline.set(time.monotonic() + HIGHLIGHT_SECONDS)
+def _budget(deadline: ContextVar[float | None], seconds: float) -> Iterator[None]:
+    """One time budget, shared by everything the decorated call does (a render's code
+    blocks, a document's inline parsing)."""
+    token = deadline.set(time.monotonic() + seconds)
     try:
         yield
     finally:
-        _deadline.reset(token)
-
-
-@contextmanager
-def _inline_budget() -> Iterator[None]:
-    """One time budget for the inline parsing of one document."""
-    token = _inline_deadline.set(time.monotonic() + INLINE_SECONDS)
-    try:
-        yield
-    finally:
-        _inline_deadline.reset(token)
+        deadline.reset(token)
 
 
 def _out_of_time(state: StateInline, silent: bool) -> bool:
@@ -389,7 +380,7 @@ def _table_close(
 
 # Task lists --------------------------------------------------------------------------
 
-_TODO = re.compile(r"\[[ xX]\][ \t\n\v\f\r]+")
+_TASK_MARKER = re.compile(r"\[[ xX]\][ \t\n\v\f\r]+")
 _CHECKBOX = '<input class="task-list-item-checkbox"{} disabled="disabled" type="checkbox">'
 
 
@@ -418,7 +409,7 @@ def _task_lists(state: StateCore) -> None:
             and tokens[index - 2].type == "list_item_open"
             and lists
             and token.children
-            and _TODO.match(token.content)
+            and _TASK_MARKER.match(token.content)
         ):
             checked = ' checked="checked"' if token.content[1] in "xX" else ""
             token.children[0].content = token.children[0].content[3:]
@@ -655,8 +646,8 @@ def clean(rendered: str) -> str:
     return _H1_TAG.sub(r"<\1h2", _NON_CHECKBOX_INPUT.sub("", cleaned))
 
 
-@_inline_budget()
-@_highlight_budget()
+@_budget(_inline_deadline, INLINE_SECONDS)
+@_budget(_deadline, HIGHLIGHT_SECONDS)
 def render_markdown(text: str, *, references: dict[str, Any] | None = None) -> str:
     """Markdown to safe HTML: CommonMark, tables, strikethrough, task lists, footnotes,
     autolinks, server-side highlighting, heading anchors, then the nh3 allowlist.
@@ -694,7 +685,7 @@ class Document:
     line_count: int
 
 
-@_inline_budget()
+@_budget(_inline_deadline, INLINE_SECONDS)
 def parse_document(text: str) -> Document:
     env: dict[str, Any] = {}
     tokens = _md.parse(text, env)
@@ -778,7 +769,7 @@ def _without_first_h1(rendered: str) -> str:
         return rendered[:start] + rendered[end + len("</h1>") :]
 
 
-@_highlight_budget()
+@_budget(_deadline, HIGHLIGHT_SECONDS)
 def render_parts(
     doc: Document, starts: list[int], *, headed: list[bool], title_line: int | None = None
 ) -> RenderedDocument:
