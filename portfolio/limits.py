@@ -16,3 +16,10 @@ MAX_HEADING = 300
 # Bytes of an uploaded file before decoding: UTF-16 takes up to twice the UTF-8 size,
 # and the decoded text must still fit MAX_PAGE_BYTES.
 MAX_IMPORT_FILE_BYTES = 2 * MAX_PAGE_BYTES
+# Lines in a page's Markdown, and the tokens its block structure makes (a paragraph
+# makes three, a list item five, a table cell three). The parser costs per line and per
+# token more than per byte: 200 KB of one-character list items took 2 s to parse, and
+# 10,000 lines of one quoted paragraph 0.5 s. The READMEs in the test corpus have 25-50
+# lines and 15-160 tokens per KB, so a real page of 100 KB or more would meet these.
+MAX_PAGE_LINES = 5_000
+MAX_PAGE_TOKENS = 10_000

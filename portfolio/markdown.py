@@ -28,7 +28,7 @@ from typing import Any, cast
 import nh3
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
-from markdown_it.rules_block import StateBlock
+from markdown_it.rules_block import StateBlock, table
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
@@ -38,6 +38,8 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.token import STANDARD_TYPES
 from pygments.util import ClassNotFound
+
+from portfolio.limits import MAX_PAGE_LINES, MAX_PAGE_TOKENS
 
 HIGHLIGHT_PREFIX = "hl-"
 # Ids and fragment links that come from a document carry this prefix, so no text can
@@ -150,7 +152,7 @@ _deadline: ContextVar[float | None] = ContextVar("highlight_deadline", default=N
 # this much time in one parse, the rest of each paragraph is kept as plain text. The
 # block structure (headings, lists, where sections start) is always parsed whole, so
 # an import splits a README the same way however busy the machine is.
-INLINE_SECONDS = 0.4
+INLINE_SECONDS = 0.3
 _inline_deadline: ContextVar[float | None] = ContextVar("inline_deadline", default=None)
 
 
@@ -163,6 +165,90 @@ def _budget(deadline: ContextVar[float | None], seconds: float) -> Iterator[None
         yield
     finally:
         deadline.reset(token)
+
+
+# Block structure is parsed in pure Python too, at tens of microseconds per line and
+# per element: 200 KB of one-character list items took 2 s to parse, four parses made a
+# save cost 7 s. A document past MAX_PAGE_LINES lines or MAX_PAGE_TOKENS tokens is
+# parsed up to there and the rest shown as plain text; saving and importing refuse it
+# (`Document.overflowed`), so only a preview or a comment ever shows the rest. Both
+# limits count, never time: a README splits the same way however busy the machine is.
+_OVERFLOWED = "nexus_overflowed"
+
+
+def _nth_line_end(text: str, lines: int) -> int:
+    """Where the text's first `lines` lines end (-1 when it has no more than that)."""
+    position = -1
+    for _line in range(lines):
+        position = text.find("\n", position + 1)
+        if position == -1:
+            return -1
+    return position + 1 if position + 1 < len(text) else -1
+
+
+def _line_limit(state: StateCore) -> None:
+    """Before the block parser: hold back the lines past the limit."""
+    if state.src.count("\n") < MAX_PAGE_LINES:
+        return
+    cut = _nth_line_end(state.src, MAX_PAGE_LINES)
+    if cut != -1:
+        state.env[_OVERFLOWED] = state.src[cut:]
+        state.src = state.src[:cut]
+
+
+def _held_back(state: StateCore) -> None:
+    """After the block parser: the held-back lines, as one plain-text block."""
+    rest = state.env.get(_OVERFLOWED)
+    if isinstance(rest, str):
+        token = Token("nexus_overflow", "", 0, content=rest, block=True)
+        first = state.src.count("\n")
+        token.map = [first, first + rest.count("\n") + 1]
+        state.tokens.append(token)
+        state.env[_OVERFLOWED] = True
+
+
+def _element_limit(
+    state: StateBlock, start: int, end: int, silent: bool, *, spent: bool = False
+) -> bool:
+    """First block rule, so tried at every block's start: past the token limit, the
+    rest (of the document, or of the list item or quote it is in) is one plain-text
+    block, its lines as written."""
+    if silent or (len(state.tokens) < MAX_PAGE_TOKENS and not spent):
+        return False
+    first = state.src.rfind("\n", 0, state.bMarks[start]) + 1
+    token = state.push("nexus_overflow", "", 0)
+    token.content = state.src[first : state.eMarks[end - 1] + 1]
+    token.map = [start, end]
+    token.block = True
+    state.line = end
+    state.env[_OVERFLOWED] = True
+    return True
+
+
+def _table(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """markdown-it's table rule, stopped at the rows the element limit leaves room for
+    (it parses a whole table in one call: 34,000 rows took 0.9 s)."""
+    line = state.src[state.bMarks[start] + state.tShift[start] : state.eMarks[start]]
+    per_row = 2 + 3 * (line.strip().strip("|").count("|") + 1)
+    rows = max(0, MAX_PAGE_TOKENS - len(state.tokens)) // per_row
+    stop = min(end, start + 2 + rows)
+    if not table(state, start, stop, silent):
+        return False
+    if state.line == stop < end and not silent:
+        # Cut short: the rest would be read as one long paragraph, line by line.
+        _element_limit(state, stop, end, silent, spent=True)
+    return True
+
+
+def _overflow(
+    _self: RendererHTML, tokens: Sequence[Token], index: int, _options: OptionsDict, _env: EnvType
+) -> str:
+    return (
+        '<div class="md-overflow"><p><strong>Shown as plain text:</strong> a page holds up '
+        f"to {MAX_PAGE_LINES:,} lines and about {MAX_PAGE_TOKENS // 3:,} paragraphs (fewer "
+        "when they are list items or table cells), and this goes past them.</p>"
+        f"<pre>{html.escape(tokens[index].content)}</pre></div>\n"
+    )
 
 
 def _out_of_time(state: StateInline, silent: bool) -> bool:
@@ -463,11 +549,18 @@ def _footnote_close(
     return "</li>\n"
 
 
+# A note cited ten thousand times would end in ten thousand "↩" links: it links back
+# to its first few citations.
+MAX_BACKREFS = 10
+
+
 def _footnote_anchor(
     self: RendererHTML, tokens: Sequence[Token], index: int, options: OptionsDict, env: EnvType
 ) -> str:
-    number = _footnote_number(tokens, index)
     sub = tokens[index].meta.get("subId", 0)
+    if sub >= MAX_BACKREFS:
+        return ""
+    number = _footnote_number(tokens, index)
     ref_id = f"{ANCHOR_PREFIX}fnref-{number}" + (f"-{sub}" if sub > 0 else "")
     return f' <a class="footnote-backref" href="#{ref_id}" aria-label="Back to the text">↩</a>'
 
@@ -487,6 +580,10 @@ _md.core.ruler.after("inline", "nexus_task_lists", _task_lists)
 _md.core.ruler.push("nexus_headings", _headings)
 _md.inline.ruler.at("linkify", _linkify)
 _md.inline.ruler.before("text", "nexus_out_of_time", _out_of_time)
+_md.core.ruler.before("block", "nexus_line_limit", _line_limit)
+_md.core.ruler.after("block", "nexus_held_back", _held_back)
+_md.block.ruler.before("front_matter", "nexus_element_limit", _element_limit)
+_md.block.ruler.at("table", _table, {"alt": ["paragraph", "reference"]})
 _md.add_render_rule("front_matter", lambda self, tokens, index, options, env: "")
 _md.add_render_rule("heading_open", _heading_open)
 _md.add_render_rule("heading_close", _heading_close)
@@ -500,6 +597,7 @@ _md.add_render_rule("footnote_block_close", _footnote_block_close)
 _md.add_render_rule("footnote_open", _footnote_open)
 _md.add_render_rule("footnote_close", _footnote_close)
 _md.add_render_rule("footnote_anchor", _footnote_anchor)
+_md.add_render_rule("nexus_overflow", _overflow)
 # MarkdownIt types its renderer with a protocol that lacks renderInline; ours is the
 # default one, RendererHTML.
 _renderer = cast(RendererHTML, _md.renderer)
@@ -524,7 +622,7 @@ def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
         elif tag in {"td", "th"}:
             kept = [c for c in value.split() if c in _ALIGN_CLASSES]
         elif tag == "div":
-            kept = [c for c in value.split() if c in {"code-block", "table-wrap"}]
+            kept = [c for c in value.split() if c in {"code-block", "table-wrap", "md-overflow"}]
         else:
             kept = [c for c in value.split() if c.startswith(("task-list-item", "contains-task"))]
         return " ".join(kept) or None
@@ -641,6 +739,17 @@ def _flatten_deep_html(rendered: str) -> str:
     return "".join(parts)
 
 
+# A tag in HTML that `clean` wrote: a `<` in text is always escaped there, and attribute
+# values are double-quoted (and may hold a ">").
+_CLEAN_TAG = re.compile(r'<(?:[^>"]|"[^"]*")*>')
+
+
+def html_text(cleaned: str) -> str:
+    """The text of HTML this module made, entities decoded (a tenth of the time Django's
+    strip_tags took, which parses: 0.5 s on a page of 20,000 list items)."""
+    return html.unescape(_CLEAN_TAG.sub("", cleaned))
+
+
 def clean(rendered: str) -> str:
     cleaned = _CLEANER.clean(_flatten_deep_html(rendered))
     return _H1_TAG.sub(r"<\1h2", _NON_CHECKBOX_INPUT.sub("", cleaned))
@@ -683,6 +792,8 @@ class Document:
     # Where the footnotes gathered at the end begin (len(tokens) when there are none).
     footnotes_start: int
     line_count: int
+    # Past the line or element limit: shown in part as plain text, never stored.
+    overflowed: bool = False
 
 
 @_budget(_inline_deadline, INLINE_SECONDS)
@@ -703,7 +814,9 @@ def parse_document(text: str) -> Document:
             blocks[-1].stop = index + 1
     if blocks:
         blocks[-1].stop = footnotes_start
-    return Document(text, tokens, env, blocks, footnotes_start, text.count("\n") + 1)
+    line_count = text.count("\n") + 1
+    overflowed = bool(env.pop(_OVERFLOWED, False))
+    return Document(text, tokens, env, blocks, footnotes_start, line_count, overflowed)
 
 
 @dataclass
@@ -725,6 +838,7 @@ class RenderedDocument:
     parts: list[RenderedPart] = field(default_factory=list)
     footnotes_html: str = ""
     references: dict[str, Any] = field(default_factory=dict)
+    overflowed: bool = False
 
 
 def _heading_parts(doc: Document, block: Block) -> tuple[Heading, str] | None:
@@ -815,7 +929,9 @@ def render_parts(
     chunks = re.split(f'<span id="{cut}-(\\w+)"></span>', cleaned)
     for name, chunk in zip(chunks[1::2], chunks[2::2], strict=True):
         pieces[name] = chunk
-    result = RenderedDocument(references=dict(doc.env.get("references", {})))
+    result = RenderedDocument(
+        references=dict(doc.env.get("references", {})), overflowed=doc.overflowed
+    )
     for number in range(len(starts)):
         part = RenderedPart(html=_balanced(pieces.get(f"b{number}", "")))
         if number in headings:

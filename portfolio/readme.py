@@ -28,7 +28,14 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from portfolio.limits import MAX_HEADING, MAX_PAGE_BYTES, MAX_SECTION_BODY, MAX_SECTIONS
+from portfolio.limits import (
+    MAX_HEADING,
+    MAX_PAGE_BYTES,
+    MAX_PAGE_LINES,
+    MAX_PAGE_TOKENS,
+    MAX_SECTION_BODY,
+    MAX_SECTIONS,
+)
 from portfolio.markdown import (
     Block,
     Document,
@@ -359,6 +366,7 @@ class ParsedPage:
     head_html: str = ""
     footnotes_html: str = ""
     references: dict[str, Any] = field(default_factory=dict)
+    overflowed: bool = False
 
     @property
     def shown_html(self) -> str:
@@ -370,7 +378,7 @@ class ParsedPage:
 
     def problems(self) -> list[str]:
         """What keeps this document from fitting a page, in the learner's words."""
-        found = []
+        found = [too_intricate()] if self.overflowed else []
         if len(self.sections) > MAX_SECTIONS:
             found.append(
                 f"That README has {len(self.sections)} sections; a page holds up to "
@@ -431,6 +439,9 @@ def _take_meta(text: str, doc: Document) -> tuple[str, dict[str, object] | None]
 def parse_readme(text: str, *, fallback_title: str = "Untitled journal") -> ParsedPage:
     text = normalise(text)
     doc = parse_document(text)
+    if doc.overflowed:
+        # Refused (see ParsedPage.problems): not worth cutting into sections.
+        return ParsedPage(title=fallback_title, title_source=text, overflowed=True)
     text, meta = _take_meta(text, doc)
     if meta is not None:
         doc = parse_document(text)
@@ -493,6 +504,7 @@ def structure(doc: Document, *, meta: dict[str, object], fallback_title: str) ->
         head_html=rendered.parts[0].html,
         footnotes_html=rendered.footnotes_html,
         references=rendered.references,
+        overflowed=rendered.overflowed,
     )
 
 
@@ -500,6 +512,14 @@ def page_bytes(title_source: str, sources: list[str]) -> int:
     """What a page's Markdown weighs: trailing whitespace at the end does not count, as
     an export may add a line break there."""
     return len((title_source + "".join(sources)).rstrip().encode())
+
+
+def too_intricate() -> str:
+    return (
+        f"That Markdown is too intricate for one page: a page holds up to "
+        f"{MAX_PAGE_LINES:,} lines and about {MAX_PAGE_TOKENS // 3:,} paragraphs (fewer "
+        "when they are list items or table cells). Split it into two pages."
+    )
 
 
 def too_big(size: int) -> str:
@@ -538,7 +558,9 @@ def export_markdown(
 # Stored pages ---------------------------------------------------------------------------
 
 
-def render_page(title_source: str, parts: list[tuple[str, str]]) -> RenderedDocument:
+def render_page(
+    title_source: str, parts: list[tuple[str, str]], *, refusing: bool = False
+) -> RenderedDocument:
     """Render a stored page as one document: its head, then each section's heading
     source and the rest of its source.
 
@@ -546,7 +568,7 @@ def render_page(title_source: str, parts: list[tuple[str, str]]) -> RenderedDocu
     swallow the headings after it; the editor refuses to save one such in the middle of
     a page, and the renderer closes it (in the rendered copy only) so that a page from
     before that rule, or a last section with a new one added after it, still shows
-    every section."""
+    every section. When `refusing` a document past the limits, it is only parsed."""
     sources = [title_source, *(heading + rest for heading, rest in parts)]
     headed = [False] + [bool(heading) for heading, _rest in parts]
     closers = [""] * len(sources)
@@ -554,7 +576,7 @@ def render_page(title_source: str, parts: list[tuple[str, str]]) -> RenderedDocu
         text, cuts = _joined(sources, closers)
         doc = parse_document(text)
         swallowed = _first_swallowed(doc, cuts, headed)
-        if swallowed is None:
+        if swallowed is None or doc.overflowed:
             break
         culprit = next((b for b in doc.blocks if b.line < cuts[swallowed] < b.end_line), None)
         if culprit is None:
@@ -564,6 +586,8 @@ def render_page(title_source: str, parts: list[tuple[str, str]]) -> RenderedDocu
         if closers[owner].endswith(closer):
             break
         closers[owner] += closer
+    if doc.overflowed and refusing:
+        return RenderedDocument(overflowed=True)
     title = find_title(doc)
     head_end = cuts[1] if len(cuts) > 1 else doc.line_count
     title_line = title.block.line if title and title.block.line < max(head_end, 1) else None

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from html import unescape
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import F, Q, QuerySet, Subquery
-from django.utils.html import escape, strip_tags
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from portfolio.markdown import html_text
 from portfolio.models import Page, Section, Viewer
 
 MAX_QUERY = 200
@@ -75,7 +75,7 @@ SNIPPET_CHARS = 220
 
 def plain_text(html: str) -> str:
     """What a reader sees of rendered HTML: tags out, entities decoded, one space."""
-    return " ".join(unescape(strip_tags(html)).split())
+    return " ".join(html_text(html).split())
 
 
 def snippets(results: list[Page], query: str) -> list[Result]:

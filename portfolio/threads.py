@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from django.core.cache import cache
 from django.db.models import Max
 from django.urls import reverse
-from django.utils.html import strip_tags
 
+from portfolio.markdown import html_text
 from portfolio.models import Comment, Membership, Page, Revision, Role, Section, User, Viewer
 from portfolio.permissions import can_comment, can_read_comments, comment_abilities
 
@@ -94,7 +94,7 @@ def build_threads(page: Page, sections: list[Section], viewer: Viewer) -> Thread
         .values_list("section_uid", "last")
     )
     live = {section.uid: section for section in sections}
-    plain = {section.uid: _plain(strip_tags(section.body_html)) for section in sections}
+    plain = {section.uid: _plain(html_text(section.body_html)) for section in sections}
     history = reverse("page_history", args=[page.author.username, page.slug])
 
     roots: dict[int, Thread] = {}

@@ -17,9 +17,9 @@ from django.db.models.functions import Coalesce, Left, Lower
 from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import strip_tags
 
-from portfolio.limits import MAX_PAGE_BYTES, MAX_SECTION_BODY, MAX_SECTIONS
+from portfolio.limits import MAX_PAGE_BYTES, MAX_PAGE_LINES, MAX_SECTION_BODY, MAX_SECTIONS
+from portfolio.markdown import html_text
 from portfolio.models.accounts import User, Viewer
 from portfolio.models.cohorts import Cohort, Membership, Role
 from portfolio.readme import (
@@ -32,6 +32,7 @@ from portfolio.readme import (
     sealed,
     sealed_head,
     too_big,
+    too_intricate,
 )
 
 if TYPE_CHECKING:
@@ -94,7 +95,7 @@ WORDS_PER_MINUTE = 200
 
 
 def count_words(html: str) -> int:
-    return len(_WORD.findall(strip_tags(html)))
+    return len(_WORD.findall(html_text(html)))
 
 
 _WORD = re.compile(r"\w+")
@@ -251,8 +252,12 @@ class Page(models.Model):
         the whole page's) into the page's and the sections' stored HTML. Returns the
         sections whose stored HTML changed; the page's own fields are saved here."""
         rendered = render_page(
-            self.title_source, [(s.heading_source, s.rest_source) for s in sections]
+            self.title_source,
+            [(s.heading_source, s.rest_source) for s in sections],
+            refusing=True,
         )
+        if rendered.overflowed:
+            raise ValidationError(too_intricate())
         head, *parts = rendered.parts
         shown = [head.html, rendered.footnotes_html]
         for part in parts:
@@ -296,9 +301,13 @@ class Page(models.Model):
         return max(1, round(self.word_count / WORDS_PER_MINUTE))
 
     def check_size(self, sections: list[Section]) -> None:
-        size = page_bytes(self.title_source, [section.source for section in sections])
+        sources = [section.source for section in sections]
+        size = page_bytes(self.title_source, sources)
         if size > MAX_PAGE_BYTES:
             raise ValidationError(too_big(size))
+        lines = sum(part.count("\n") for part in [self.title_source, *sources])
+        if lines > MAX_PAGE_LINES:
+            raise ValidationError(too_intricate())
 
     def locked(self) -> list[Section]:
         """Lock this page's row for the transaction, bring its text fields up to date,
@@ -605,8 +614,11 @@ class Section(models.Model):
                     f"{len(body):,}."
                 )
             last = index == len(sections) - 1
-            new_problems = set(open_ends(body)) - set(open_ends(current.body))
-            if new_problems and not last:
+            # Only text followed by more can swallow it (each check parses the text).
+            new_problems = set() if last else set(open_ends(body))
+            if new_problems:
+                new_problems -= set(open_ends(current.body))
+            if new_problems:
                 raise ValidationError(
                     "This text leaves "
                     + " and ".join(sorted(new_problems))

@@ -17,11 +17,18 @@ from django.db import connection
 from django.test import Client
 from django.test.client import ClientHandler
 from django.urls import reverse
+from django.utils.html import escape
 
 from conftest import DEFAULT_PASSWORD
 from portfolio import search as engine
 from portfolio.directory import PAGE_SIZE as DIRECTORY_SIZE
-from portfolio.limits import MAX_HEADING, MAX_PAGE_BYTES, MAX_SECTION_BODY, MAX_SECTIONS
+from portfolio.limits import (
+    MAX_HEADING,
+    MAX_PAGE_BYTES,
+    MAX_PAGE_LINES,
+    MAX_SECTION_BODY,
+    MAX_SECTIONS,
+)
 from portfolio.models import (
     Cohort,
     Comment,
@@ -35,6 +42,7 @@ from portfolio.models import (
     Tag,
     User,
 )
+from portfolio.readme import too_intricate
 from portfolio.tests.test_tampering import snapshot
 from portfolio.views.notifications import PAGE_SIZE as INBOX_SIZE
 from portfolio.views.pages import MAX_TAGS
@@ -261,8 +269,9 @@ def test_line_breaks_count_once_as_the_browser_counts_them(client, w):
     sends it as CRLF: text that fitted in the browser must fit on the server."""
     client.force_login(w["lena"])
     room = room_for(w)
-    lines = ["line"] * (room // 5)
+    lines = ["A line of text as long as a line in a README often is, give or take."] * (room // 70)
     typed = "\n".join(lines)
+    typed += "." * (room - len(typed))  # exactly as much as fits
     assert len(typed) <= room < len(typed.replace("\n", "\r\n"))
     response = save_section(client, w, typed.replace("\n", "\r\n"), htmx=False)
     assert response.status_code == 302
@@ -315,6 +324,38 @@ def test_pasted_markdown_over_the_import_limit_is_refused_with_the_text_kept(cli
     assert "That is 201 KB of Markdown; the limit is 200 KB for a page." in html
     assert "THE-END</textarea>" in html
     assert Page.objects.count() == 1
+
+
+def lines_of_text(count: int) -> str:
+    return "".join(f"Line {n}\n" for n in range(count))
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["form", "htmx"])
+def test_a_section_past_the_page_line_limit_is_refused_with_the_text_kept(client, w, htmx):
+    client.force_login(w["lena"])
+    lines = MAX_PAGE_LINES - w["page"].markdown().count("\n")
+    fits, over = lines_of_text(lines - 5), lines_of_text(lines + 1)
+    response = save_section(client, w, over, htmx=htmx)
+    assert response.status_code == 422
+    html = text_of(response)
+    assert escape(too_intricate()) in html
+    assert f"Line {lines}\n</textarea>" in html
+    assert Section.objects.get(pk=w["section"].pk).version == 1
+    assert save_section(client, w, fits, htmx=htmx).status_code == (200 if htmx else 302)
+    assert Section.objects.get(pk=w["section"].pk).body == fits.rstrip("\n")
+
+
+def test_a_readme_past_the_line_limit_is_refused_as_too_intricate(client, w):
+    client.force_login(w["lena"])
+    text = "# Long\n\n" + lines_of_text(MAX_PAGE_LINES)
+    response = client.post(reverse("page_import"), {"cohort": w["cohort"].pk, "text": text})
+    assert response.status_code == 422
+    assert escape(too_intricate()) in text_of(response)
+    assert not Page.objects.filter(title="Long").exists()
+    fits = "# Long\n\n" + lines_of_text(MAX_PAGE_LINES - 5)
+    response = client.post(reverse("page_import"), {"cohort": w["cohort"].pk, "text": fits})
+    assert response.status_code == 302
+    assert Page.objects.get(title="Long").markdown() == fits
 
 
 @pytest.mark.parametrize("how", ["pasted", "file"])

@@ -8,6 +8,7 @@ import time
 import pytest
 from pygments.lexers import get_lexer_by_name
 
+from portfolio.limits import MAX_PAGE_LINES
 from portfolio.markdown import (
     HIGHLIGHT_CHARS,
     HIGHLIGHT_SECONDS,
@@ -19,10 +20,11 @@ from portfolio.markdown import (
 # Bodies that kept common lexers busy for seconds at 20,000 characters (measured:
 # C and Java 20 s on newlines, Makefile 29 s on "${", Markdown 27 s, YAML 5 s on
 # backticks, INI 4 s on colons, Perl 2 s on "<").
-# Each at the largest size still highlighted (the fence adds a final newline).
+# Each at the largest size still highlighted (the fence adds a final newline), the
+# newlines at the most a page's lines allow.
 SIZE = HIGHLIGHT_CHARS - 1
 HOSTILE = {
-    "newlines": "\n" * SIZE,
+    "newlines": "\n" * (MAX_PAGE_LINES - 100),
     "dashes": "-" * SIZE,
     "dollar-braces": ("${" * SIZE)[:SIZE],
     "colons": ":" * SIZE,
@@ -84,7 +86,7 @@ def test_a_block_over_the_size_limit_is_shown_plain():
 
 
 def test_once_the_budget_is_spent_later_blocks_are_plain():
-    slow = "```c\n" + "\n" * (HIGHLIGHT_CHARS - 2) + "x\n```"
+    slow = "```make\n" + "${" * (HIGHLIGHT_CHARS // 2 - 1) + "\n```"
     document = "\n\n".join([slow, slow, "```python\nprint('after')\n```"])
     started = time.perf_counter()
     html = render_markdown(document)
