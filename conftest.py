@@ -249,6 +249,7 @@ LONGEST_FIRST = (
     "e2e/test_accessibility_desktop.py",
     "e2e/test_accessibility_phone.py",
     "portfolio/tests/test_xss.py",
+    "portfolio/tests/test_hostile_requests.py",
 )
 
 

@@ -84,12 +84,17 @@ def _page_context(request: HtmxHttpRequest, page: Page, **extra: object) -> dict
         )
         context.setdefault("tag_form", TagForm())
         context.setdefault("new_section_form", NewSectionForm())
-        context["tag_suggestions"] = list(
-            Tag.objects.annotate(uses=Count("pages"))
-            .order_by("-uses", "name")
-            .values_list("name", flat=True)[:60]
-        )
+        context["tag_suggestions"] = _tag_suggestions()
     return context
+
+
+def _tag_suggestions() -> list[str]:
+    """The tags most pages carry, for the tag field's suggestions."""
+    return list(
+        Tag.objects.annotate(uses=Count("pages"))
+        .order_by("-uses", "name")
+        .values_list("name", flat=True)[:60]
+    )
 
 
 def _section_context(
@@ -502,7 +507,16 @@ def _tags_response(
 ) -> HttpResponse:
     if not request.htmx:
         return redirect(page)
-    context = _page_context(request, page, tag_form=form or TagForm(), focus_tags=True)
+    # What the tags fragment shows, and nothing of the rest of the page.
+    can = page_abilities(request.user, page)
+    context = {
+        "page": page,
+        "tags": list(page.tags.all()),
+        "can": can,
+        "tag_form": form or TagForm(),
+        "focus_tags": True,
+        "tag_suggestions": _tag_suggestions() if can["edit"] else [],
+    }
     return render(request, f"{TEMPLATE}#tags", context, status=status)
 
 
