@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.urls import reverse
 
 from portfolio.markdown import html_text
@@ -79,19 +79,33 @@ class Threads:
         return self.by_key.get(PAGE_THREADS, ThreadList(PAGE_THREADS))
 
 
-def build_threads(page: Page, sections: list[Section], viewer: Viewer) -> Threads:
+def build_threads(
+    page: Page, sections: list[Section], viewer: Viewer, *, only_these: bool = False
+) -> Threads:
+    """The page's threads, placed under the given sections (threads of sections not
+    given, or gone, are the page's). With `only_these`, for a fragment that shows these
+    sections alone, only their threads are loaded: the cost does not grow with the
+    rest of the page."""
     if not can_read_comments(viewer, page):
         # Visitors and outsiders never see the cohort's discussion, and cost no query.
         return Threads(by_key={}, visible=False, can_comment=False)
-    comments = list(
-        page.comments.select_related("author", "revision", "resolved_by", "addressed_revision")
+    found = page.comments.select_related("author", "revision", "resolved_by", "addressed_revision")
+    revisions = Revision.objects.filter(page=page)
+    if only_these:
+        uids = [section.uid for section in sections]
+        found = found.filter(Q(section_uid__in=uids) | Q(parent__section_uid__in=uids))
+        revisions = revisions.filter(section_uid__in=uids)
+    comments = list(found)
+    authors = {comment.author_id for comment in comments if comment.author_id is not None}
+    roles = dict(
+        Membership.objects.filter(cohort_id=page.cohort_id, user_id__in=authors).values_list(
+            "user_id", "role"
+        )
+        if authors
+        else []
     )
-    roles = dict(Membership.objects.filter(cohort_id=page.cohort_id).values_list("user_id", "role"))
     latest = dict(
-        Revision.objects.filter(page=page)
-        .values("section_uid")
-        .annotate(last=Max("pk"))
-        .values_list("section_uid", "last")
+        revisions.values("section_uid").annotate(last=Max("pk")).values_list("section_uid", "last")
     )
     live = {section.uid: section for section in sections}
     plain = {section.uid: _plain(html_text(section.body_html)) for section in sections}

@@ -52,7 +52,7 @@ def _box_response(
         target = f"#thread-{focus}" if focus else f"#{_anchor(page, section)}"
         return redirect(f"{page.get_absolute_url()}{target}")
     sections = [section] if section is not None else list(page.sections.all())
-    threads = build_threads(page, sections, request.user)
+    threads = build_threads(page, sections, request.user, only_these=section is not None)
     context = {
         "page": page,
         "box_section": section,

@@ -100,7 +100,7 @@ def _tag_suggestions() -> list[str]:
 def _section_context(
     request: HtmxHttpRequest, page: Page, section: Section, **extra: object
 ) -> dict[str, object]:
-    threads = build_threads(page, [section], request.user)
+    threads = build_threads(page, [section], request.user, only_these=True)
     section.threads = threads.for_section(section)
     return {
         "page": page,

@@ -91,3 +91,74 @@ def test_an_htmx_fragment_does_not_count_unread_notifications(client, learner, p
     with CaptureQueriesContext(connection) as queries:
         client.get(page.get_absolute_url())
     assert len([q for q in queries.captured_queries if "notification" in q["sql"].lower()]) == 1
+
+
+def first_section(page):
+    return page.sections.order_by("position").first()
+
+
+@pytest.mark.parametrize(
+    ("who", "name", "data", "on_root", "queries"),
+    [
+        ("mentor", "comment_create", {"body": "Hi @lena"}, False, 16),
+        ("mentor", "comment_create", {"body": "A reply"}, True, 14),
+        ("mentor", "comment_edit", {"body": "Nice!"}, True, 11),
+        ("learner", "comment_address", {}, True, 13),
+        ("mentor", "comment_resolve", {}, True, 11),
+    ],
+    ids=["post", "reply", "edit", "address", "resolve"],
+)
+def test_a_comment_change_answers_with_its_section_s_comment_box_alone(
+    client, learner, mentor, page, who, name, data, on_root, queries, django_assert_max_num_queries
+):
+    section = first_section(page)
+    root = page.comments.get(section=section)
+    client.force_login(learner if who == "learner" else mentor)
+    if name == "comment_create":
+        data = {**data, **({"parent": root.pk} if on_root else {"section": section.pk})}
+    extra = [root.pk] if name != "comment_create" else []
+    # Threads of this section only: its comments, their authors' roles, its revisions.
+    with django_assert_max_num_queries(queries):
+        response = post(client, name, page, data, *extra)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.lstrip().startswith(f'<div class="comment-box" id="comments-{section.uid}"')
+    assert len(response.content) < 9_000
+    assert 'class="journal-section"' not in html
+
+
+def test_opening_and_saving_a_section_answer_with_that_section_alone(
+    client, learner, page, django_assert_max_num_queries
+):
+    section = first_section(page)
+    client.force_login(learner)
+    url = reverse("section_edit", args=["lena", page.slug, section.pk])
+    with django_assert_max_num_queries(7):
+        response = client.get(url, headers=HX)
+    assert response.status_code == 200
+    assert len(response.content) < 2_500
+    data = {"heading": "Section 1", "body": "New text", "version": section.version}
+    with django_assert_max_num_queries(16):
+        response = client.post(url, data, headers=HX)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.count('class="journal-section') == 1
+    assert "New text" in html
+    assert len(response.content) < 8_000
+
+
+def test_a_section_s_comment_box_loads_that_section_s_comments_and_their_authors_only(
+    client, mentor, page
+):
+    section = first_section(page)
+    client.force_login(mentor)
+    with CaptureQueriesContext(connection) as queries:
+        post(client, "comment_create", page, {"body": "More", "section": section.pk})
+    reads = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
+    comments = [sql for sql in reads if 'FROM "portfolio_comment"' in sql and "JOIN" in sql]
+    assert comments
+    assert all(str(section.uid).replace("-", "") in sql.replace("-", "") for sql in comments)
+    memberships = [sql for sql in reads if 'FROM "portfolio_membership"' in sql]
+    assert any('"portfolio_membership"."user_id" IN' in sql for sql in memberships)
+    # None reads the whole cohort: each is about the viewer or the commenters.
+    assert all('"portfolio_membership"."user_id" ' in sql for sql in memberships)
