@@ -233,7 +233,7 @@ def comment_post(
             section_version=section.version if section else None,
             revision=latest,
         )
-        mentioned = comment.render(mentionable=mentionable_users(page))
+        mentioned = comment.render(mentionable=mentionable_users(page, body))
         comment.save()
         if mentioned:
             comment.mentions.set(mentioned)

@@ -10,10 +10,12 @@ from dataclasses import dataclass, field
 
 from django.core.cache import cache
 from django.db.models import Max, Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 
 from portfolio.markdown import html_text
 from portfolio.models import Comment, Membership, Page, Revision, Role, Section, User, Viewer
+from portfolio.models.feedback import MENTION
 from portfolio.permissions import can_comment, can_read_comments, comment_abilities
 
 PAGE_THREADS = "page"
@@ -172,7 +174,17 @@ def fragment_key(comment: Comment) -> str:
     return f"frag:comment:{digest}"
 
 
-def mentionable_users(page: Page) -> dict[str, User]:
-    """The people an @mention on this page can reach: the cohort's members."""
-    members = User.objects.filter(memberships__cohort_id=page.cohort_id)
+# A comment mentions a few people: the names looked up for one are bounded.
+MAX_MENTIONS = 50
+
+
+def mentionable_users(page: Page, text: str) -> dict[str, User]:
+    """The people `text` @mentions that a mention on this page can reach (the cohort's
+    members): one query for the names it holds, none when it holds none."""
+    names = list(dict.fromkeys(m.group(1).lower() for m in MENTION.finditer(text)))
+    if not names:
+        return {}
+    members = User.objects.annotate(handle=Lower("username")).filter(
+        memberships__cohort_id=page.cohort_id, handle__in=names[:MAX_MENTIONS]
+    )
     return {user.username.lower(): user for user in members}

@@ -141,7 +141,8 @@ def comment_edit(request: AuthedHttpRequest, username: str, slug: str, pk: int) 
     section = _thread_section(page, comment)
     form = CommentEditForm(request.POST or None, initial={"body": comment.body})
     if request.method == "POST" and form.is_valid():
-        comment.edit(form.cleaned_data["body"], mentionable=mentionable_users(page))
+        body = form.cleaned_data["body"]
+        comment.edit(body, mentionable=mentionable_users(page, body))
         messages.success(request, "Comment updated.")
         return _box_response(request, page, section, focus=comment.pk)
     status = 422 if request.method == "POST" else 200

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from conftest import make_page
 from portfolio.models import Comment
+from portfolio.threads import mentionable_users
 
 pytestmark = pytest.mark.django_db
 HX = {"HX-Request": "true"}
@@ -162,3 +163,13 @@ def test_a_section_s_comment_box_loads_that_section_s_comments_and_their_authors
     assert any('"portfolio_membership"."user_id" IN' in sql for sql in memberships)
     # None reads the whole cohort: each is about the viewer or the commenters.
     assert all('"portfolio_membership"."user_id" ' in sql for sql in memberships)
+
+
+def test_a_comment_looks_up_only_the_people_it_mentions(page, outsider, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert mentionable_users(page, "No one named here (not even user@example.com).") == {}
+    with django_assert_num_queries(1):
+        found = mentionable_users(page, "@lena, @LENA and @Maya, and @nobody or @oscar.")
+    # Lena and Maya are in the cohort; Oscar (the outsider) is not.
+    assert sorted(found) == ["lena", "maya"]
+    assert outsider.username == "oscar"

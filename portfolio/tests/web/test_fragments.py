@@ -82,7 +82,8 @@ def test_an_edited_comment_gets_a_new_fragment(client, mentor, discussed):
     client.force_login(mentor)
     client.get(discussed.get_absolute_url())
     root = Comment.objects.get(parent=None)
-    root.edit("Now **two** examples.", mentionable=mentionable_users(discussed))
+    text = "Now **two** examples."
+    root.edit(text, mentionable=mentionable_users(discussed, text))
     html = client.get(discussed.get_absolute_url()).content.decode()
     assert "Now <strong>two</strong> examples." in html and "an example" not in html
     assert "edited" in html
