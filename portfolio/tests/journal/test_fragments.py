@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from conftest import make_page
-from portfolio.models import Comment
+from portfolio.models import Comment, Page
 from portfolio.threads import mentionable_users
 
 pytestmark = pytest.mark.django_db
@@ -173,3 +173,20 @@ def test_a_comment_looks_up_only_the_people_it_mentions(page, outsider, django_a
     # Lena and Maya are in the cohort; Oscar (the outsider) is not.
     assert sorted(found) == ["lena", "maya"]
     assert outsider.username == "oscar"
+
+
+@pytest.mark.parametrize("sections", [10, 100])
+def test_importing_a_readme_costs_the_same_queries_at_any_length(
+    client, learner, cohort, sections, django_assert_max_num_queries
+):
+    text = "# Imported\n\n" + "".join(
+        f"## Part {n}\n\nSome *text* with a [link](https://example.com/{n}).\n\n"
+        for n in range(sections)
+    )
+    client.force_login(learner)
+    # Session, user, cohorts, slug, the page, its sections and first revisions in bulk,
+    # the content version, the search text once (PostgreSQL): 10, or 11 with the search.
+    with django_assert_max_num_queries(11):
+        response = client.post(reverse("page_import"), {"cohort": cohort.pk, "text": text})
+    assert response.status_code == 302
+    assert Page.objects.get(title="Imported").sections.count() == sections
