@@ -176,16 +176,29 @@ class ReviewContext(TypedDict):
 
 
 def _review_context(
-    request: AuthedHttpRequest, page: Page, *, form: ReviewForm | None = None
+    request: AuthedHttpRequest,
+    page: Page,
+    *,
+    form: ReviewForm | None = None,
+    only: Section | None = None,
 ) -> ReviewContext:
-    sections = list(page.sections.all())
-    marks = {mark.section_uid: mark for mark in page.marks.select_related("reviewer")}
+    """The review page's context; with `only`, for that section's fragment, only its
+    mark, its diff and its threads are worked out (not every section's)."""
+    found = page.sections.all()
+    marks_of = page.marks.select_related("reviewer")
+    revisions = Revision.objects.filter(page=page)
+    if only is not None:
+        found = found.filter(pk=only.pk)
+        marks_of = marks_of.filter(section_uid=only.uid)
+        revisions = revisions.filter(section_uid=only.uid)
+    sections = list(found)
+    marks = {mark.section_uid: mark for mark in marks_of}
     last = page.reviews.filter(reviewer=request.user).first() or page.reviews.first()
     before: dict[uuid.UUID, Revision] = {}
     if last is not None:
-        for revision in Revision.objects.filter(
-            page=page, created_at__lte=last.created_at
-        ).order_by("section_uid", "-created_at", "-pk"):
+        for revision in revisions.filter(created_at__lte=last.created_at).order_by(
+            "section_uid", "-created_at", "-pk"
+        ):
             before.setdefault(revision.section_uid, revision)
     for section in sections:
         section.page = page
@@ -205,7 +218,7 @@ def _review_context(
             section.diff = diff_text(old, section.body)
     replies = list(saved_replies_of(request.user, page.cohort))
     # The discussion so far, under each section: a mentor reviews with it in view.
-    threads = build_threads(page, sections, request.user)
+    threads = build_threads(page, sections, request.user, only_these=only is not None)
     for section in sections:
         section.threads = threads.for_section(section)
     return {
@@ -296,8 +309,8 @@ def section_mark(request: AuthedHttpRequest, username: str, slug: str, pk: int) 
             return render(request, "portfolio/page_review.html", context, status=status)
         review_url = reverse("page_review", args=[page.author.username, page.slug])
         return redirect(f"{review_url}#{section.anchor}")
-    review = _review_context(request, page)
-    shown = next(s for s in review["sections"] if s.pk == section.pk)
+    review = _review_context(request, page, only=section)
+    shown = review["sections"][0]
     context = {**review, "mark_form": kept, "section": shown, "focus_pk": section.pk}
     return render(request, "portfolio/page_review.html#review-section", context, status=status)
 

@@ -190,3 +190,37 @@ def test_importing_a_readme_costs_the_same_queries_at_any_length(
         response = client.post(reverse("page_import"), {"cohort": cohort.pk, "text": text})
     assert response.status_code == 302
     assert Page.objects.get(title="Imported").sections.count() == sections
+
+
+def test_marking_a_section_works_out_that_section_s_diff_alone(
+    client, learner, mentor, page, monkeypatch, django_assert_max_num_queries
+):
+    """A mark answers with the section's review fragment: one diff, not one per
+    changed section of the page."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from portfolio.models import Review
+    from portfolio.views import reviews
+
+    Review.objects.create(
+        page=page, reviewer=mentor, verdict="changes_requested", summary="More, please.",
+        page_version=1, created_at=timezone.now() - timedelta(hours=1),
+    )  # fmt: skip
+    for section in page.sections.all():
+        section.save_text(heading="", body="Rewritten.", base_version=section.version, by=learner)
+    type(page).objects.filter(pk=page.pk).update(status="in_review")
+    diffs = []
+    real = reviews.diff_text
+    monkeypatch.setattr(reviews, "diff_text", lambda *args: diffs.append(args) or real(*args))
+    section = first_section(page)
+    client.force_login(mentor)
+    with django_assert_max_num_queries(19):
+        response = post(client, "section_mark", page, {"mark": "good"}, section.pk)
+    assert response.status_code == 200
+    assert len(diffs) == 1
+    html = response.content.decode()
+    assert html.count('class="journal-section review-section') == 1
+    assert "Rewritten." in html
+    assert len(response.content) < 9_000
