@@ -250,10 +250,6 @@ LONGEST_FIRST = (
     "e2e/test_accessibility_phone.py",
     "portfolio/tests/test_xss.py",
     "portfolio/tests/test_hostile_requests.py",
-    # The browser flows come last in collection order; the longest of them first, so
-    # the run does not end with one process on a 25 s file while the other waits.
-    "e2e/test_journal_flow.py",
-    "e2e/test_xss.py",
 )
 
 
