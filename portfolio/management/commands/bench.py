@@ -115,6 +115,7 @@ class Options(TypedDict):
     small: bool
     json_path: str | None
     only: str
+    compare: str | None
 
 
 class Targets(TypedDict):
@@ -136,6 +137,55 @@ def free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+def read_rows(path: str) -> list[dict[str, object]]:
+    """The rows of an earlier run's JSON, or a CommandError that says what is wrong."""
+    try:
+        data = json.loads(Path(path).read_text())
+        rows = data["rows"]
+    except FileNotFoundError:
+        raise CommandError(f"--compare: no file at {path}.") from None
+    except (ValueError, KeyError, TypeError):
+        raise CommandError(f"--compare: {path} is not a make bench JSON file.") from None
+    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+        raise CommandError(f"--compare: {path} is not a make bench JSON file.")
+    return rows
+
+
+def _change(old: object, new: object, *, lower_is_better: bool) -> str:
+    if not isinstance(old, int | float) or not isinstance(new, int | float) or not old:
+        return "-"
+    percent = (new - old) / old * 100
+    worse = percent > 10 if lower_is_better else percent < -10
+    return f"{percent:+.0f} %" + (" (slower)" if worse else "")
+
+
+def compare_rows(earlier: list[dict[str, object]], now: list[dict[str, object]]) -> list[str]:
+    """One line per row of this run: requests per second and p50/p95 against the same
+    row of an earlier run; a change of more than 10 % the wrong way is called slower."""
+    before = {row.get("key"): row for row in earlier}
+    header = f"{'request':<38} {'req/s':>16} {'p50':>16} {'p95':>16}"
+    lines = [header, "-" * len(header)]
+    for row in now:
+        old = before.get(row.get("key"))
+        name = str(row.get("name", row.get("key", "")))
+        if old is None:
+            lines.append(f"{name:<38} {'new row':>16}")
+            continue
+        lines.append(
+            f"{name:<38} {_change(old.get('rps'), row.get('rps'), lower_is_better=False):>16} "
+            f"{_change(old.get('p50'), row.get('p50'), lower_is_better=True):>16} "
+            f"{_change(old.get('p95'), row.get('p95'), lower_is_better=True):>16}"
+        )
+    gone = [
+        str(row.get("name", row.get("key")))
+        for row in earlier
+        if row.get("key") not in {r.get("key") for r in now}
+    ]
+    if gone:
+        lines.append("Not run this time: " + ", ".join(gone))
+    return lines
 
 
 class Command(BaseCommand):
@@ -174,6 +224,12 @@ class Command(BaseCommand):
             "--json", dest="json_path", default=None, help="Where to write the JSON."
         )
         parser.add_argument(
+            "--compare",
+            default=None,
+            metavar="FILE",
+            help="An earlier run's JSON (e.g. a saved latest.json): print each row's change.",
+        )
+        parser.add_argument(
             "--only",
             default="",
             help="Rows to run besides the static ceiling, comma-separated: healthz, cached, "
@@ -184,6 +240,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: str, **options: Unpack[Options]) -> None:
         started = time.monotonic()
+        # Read first: a typo in the path must not cost a whole run.
+        earlier = read_rows(options["compare"]) if options["compare"] else None
         wrk = shutil.which("wrk")
         if wrk is None:
             raise CommandError(
@@ -217,6 +275,10 @@ class Command(BaseCommand):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(result, indent=2) + "\n")
         self.stdout.write(f"\nJSON written to {path}")
+        if earlier is not None:
+            self.stdout.write(f"\nAgainst {options['compare']}:")
+            for line in compare_rows(earlier, [asdict(row) for row in rows]):
+                self.stdout.write(line)
 
     def step(self, text: str) -> None:
         self.stdout.write(self.style.MIGRATE_HEADING(f"==> {text}"))

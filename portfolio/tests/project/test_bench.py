@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+
+from portfolio.management.commands.bench import compare_rows, read_rows
 
 
 def test_bench_says_how_to_install_wrk_when_it_is_missing(monkeypatch):
@@ -40,3 +44,48 @@ def test_the_granian_hint_names_a_dependency_group_that_holds_it(monkeypatch, se
     group = hint.group(1) or hint.group(2)
     groups = tomllib.loads((settings.BASE_DIR / "pyproject.toml").read_text())["dependency-groups"]
     assert any(requirement.startswith("granian") for requirement in groups[group])
+
+
+def bench_json(tmp_path, name: str, rows: list[dict]) -> str:
+    path = tmp_path / name
+    path.write_text(json.dumps({"date": "2026-12-01T00:00:00+00:00", "rows": rows}))
+    return str(path)
+
+
+def test_compare_refuses_a_missing_or_foreign_file_before_running_anything(tmp_path):
+    # Refused before wrk or the database are even looked at: no run is wasted.
+    with pytest.raises(CommandError, match="no file at"):
+        call_command("bench", "--compare", str(tmp_path / "nope.json"))
+    other = tmp_path / "other.json"
+    other.write_text('{"not": "a bench file"}')
+    with pytest.raises(CommandError, match="not a make bench JSON file"):
+        call_command("bench", "--compare", str(other))
+
+
+def test_compare_prints_each_row_s_change_and_calls_a_slowdown_slower(tmp_path):
+    earlier = read_rows(
+        bench_json(
+            tmp_path,
+            "earlier.json",
+            [
+                {"key": "page", "name": "page view, signed-in mentor", "rps": 50, "p50": 40,
+                 "p95": 60},
+                {"key": "search", "name": "search", "rps": 30, "p50": 60, "p95": 100},
+                {"key": "gone", "name": "a row no longer run", "rps": 1, "p50": 1, "p95": 1},
+            ],
+        )
+    )  # fmt: skip
+    now = [
+        {"key": "page", "name": "page view, signed-in mentor", "rps": 150, "p50": 13, "p95": 20},
+        {"key": "search", "name": "search", "rps": 24, "p50": 75, "p95": 104},
+        {"key": "tag", "name": "tag add", "rps": 80, "p50": 10, "p95": 15},
+    ]
+    lines = compare_rows(earlier, now)
+    page = next(line for line in lines if line.startswith("page view"))
+    assert "+200 %" in page and "-68 %" in page and "slower" not in page
+    search = next(line for line in lines if line.startswith("search"))
+    assert "-20 % (slower)" in search  # requests per second fell
+    assert "+25 % (slower)" in search  # p50 rose
+    assert "+4 %" in search and "+4 % (slower)" not in search  # p95 within 10 %
+    assert "new row" in next(line for line in lines if line.startswith("tag add"))
+    assert lines[-1] == "Not run this time: a row no longer run"
