@@ -23,3 +23,8 @@ MAX_IMPORT_FILE_BYTES = 2 * MAX_PAGE_BYTES
 # lines and 15-160 tokens per KB, so a real page of 100 KB or more would meet these.
 MAX_PAGE_LINES = 5_000
 MAX_PAGE_TOKENS = 10_000
+# The two above as a person reads them, in the refusal and in a preview past them.
+PAGE_SHAPE = (
+    f"up to {MAX_PAGE_LINES:,} lines and about {MAX_PAGE_TOKENS // 3:,} paragraphs "
+    "(fewer when they are list items or table cells)"
+)

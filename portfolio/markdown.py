@@ -39,7 +39,7 @@ from pygments.lexers import get_lexer_by_name
 from pygments.token import STANDARD_TYPES
 from pygments.util import ClassNotFound
 
-from portfolio.limits import MAX_PAGE_LINES, MAX_PAGE_TOKENS
+from portfolio.limits import MAX_PAGE_LINES, MAX_PAGE_TOKENS, PAGE_SHAPE
 
 HIGHLIGHT_PREFIX = "hl-"
 # Ids and fragment links that come from a document carry this prefix, so no text can
@@ -174,6 +174,7 @@ def _budget(deadline: ContextVar[float | None], seconds: float) -> Iterator[None
 # (`Document.overflowed`), so only a preview or a comment ever shows the rest. Both
 # limits count, never time: a README splits the same way however busy the machine is.
 _OVERFLOWED = "nexus_overflowed"
+_HELD_BACK = "nexus_held_back"
 
 
 def _nth_line_end(text: str, lines: int) -> int:
@@ -192,14 +193,14 @@ def _line_limit(state: StateCore) -> None:
         return
     cut = _nth_line_end(state.src, MAX_PAGE_LINES)
     if cut != -1:
-        state.env[_OVERFLOWED] = state.src[cut:]
+        state.env[_HELD_BACK] = state.src[cut:]
         state.src = state.src[:cut]
 
 
 def _held_back(state: StateCore) -> None:
     """After the block parser: the held-back lines, as one plain-text block."""
-    rest = state.env.get(_OVERFLOWED)
-    if isinstance(rest, str):
+    rest = state.env.pop(_HELD_BACK, None)
+    if rest is not None:
         token = Token("nexus_overflow", "", 0, content=rest, block=True)
         first = state.src.count("\n")
         token.map = [first, first + rest.count("\n") + 1]
@@ -207,7 +208,7 @@ def _held_back(state: StateCore) -> None:
         state.env[_OVERFLOWED] = True
 
 
-def _element_limit(
+def _token_limit(
     state: StateBlock, start: int, end: int, silent: bool, *, spent: bool = False
 ) -> bool:
     """First block rule, so tried at every block's start: past the token limit, the
@@ -226,7 +227,7 @@ def _element_limit(
 
 
 def _table(state: StateBlock, start: int, end: int, silent: bool) -> bool:
-    """markdown-it's table rule, stopped at the rows the element limit leaves room for
+    """markdown-it's table rule, stopped at the rows the token limit leaves room for
     (it parses a whole table in one call: 34,000 rows took 0.9 s)."""
     line = state.src[state.bMarks[start] + state.tShift[start] : state.eMarks[start]]
     per_row = 2 + 3 * (line.strip().strip("|").count("|") + 1)
@@ -236,7 +237,7 @@ def _table(state: StateBlock, start: int, end: int, silent: bool) -> bool:
         return False
     if state.line == stop < end and not silent:
         # Cut short: the rest would be read as one long paragraph, line by line.
-        _element_limit(state, stop, end, silent, spent=True)
+        _token_limit(state, stop, end, silent, spent=True)
     return True
 
 
@@ -244,9 +245,8 @@ def _overflow(
     _self: RendererHTML, tokens: Sequence[Token], index: int, _options: OptionsDict, _env: EnvType
 ) -> str:
     return (
-        '<div class="md-overflow"><p><strong>Shown as plain text:</strong> a page holds up '
-        f"to {MAX_PAGE_LINES:,} lines and about {MAX_PAGE_TOKENS // 3:,} paragraphs (fewer "
-        "when they are list items or table cells), and this goes past them.</p>"
+        '<div class="md-overflow"><p><strong>Shown as plain text:</strong> a page holds '
+        f"{PAGE_SHAPE}, and this goes past them.</p>"
         f"<pre>{html.escape(tokens[index].content)}</pre></div>\n"
     )
 
@@ -582,7 +582,7 @@ _md.inline.ruler.at("linkify", _linkify)
 _md.inline.ruler.before("text", "nexus_out_of_time", _out_of_time)
 _md.core.ruler.before("block", "nexus_line_limit", _line_limit)
 _md.core.ruler.after("block", "nexus_held_back", _held_back)
-_md.block.ruler.before("front_matter", "nexus_element_limit", _element_limit)
+_md.block.ruler.before("front_matter", "nexus_token_limit", _token_limit)
 _md.block.ruler.at("table", _table, {"alt": ["paragraph", "reference"]})
 _md.add_render_rule("front_matter", lambda self, tokens, index, options, env: "")
 _md.add_render_rule("heading_open", _heading_open)
@@ -792,7 +792,7 @@ class Document:
     # Where the footnotes gathered at the end begin (len(tokens) when there are none).
     footnotes_start: int
     line_count: int
-    # Past the line or element limit: shown in part as plain text, never stored.
+    # Past the line or token limit: shown in part as plain text, never stored.
     overflowed: bool = False
 
 

@@ -31,10 +31,9 @@ from typing import Any
 from portfolio.limits import (
     MAX_HEADING,
     MAX_PAGE_BYTES,
-    MAX_PAGE_LINES,
-    MAX_PAGE_TOKENS,
     MAX_SECTION_BODY,
     MAX_SECTIONS,
+    PAGE_SHAPE,
 )
 from portfolio.markdown import (
     Block,
@@ -516,9 +515,8 @@ def page_bytes(title_source: str, sources: list[str]) -> int:
 
 def too_intricate() -> str:
     return (
-        f"That Markdown is too intricate for one page: a page holds up to "
-        f"{MAX_PAGE_LINES:,} lines and about {MAX_PAGE_TOKENS // 3:,} paragraphs (fewer "
-        "when they are list items or table cells). Split it into two pages."
+        f"That Markdown is too intricate for one page: a page holds {PAGE_SHAPE}. "
+        "Split it into two pages."
     )
 
 

@@ -18,7 +18,7 @@ from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
 
-from portfolio.limits import MAX_PAGE_BYTES, MAX_PAGE_LINES, MAX_SECTION_BODY, MAX_SECTIONS
+from portfolio.limits import MAX_PAGE_BYTES, MAX_SECTION_BODY, MAX_SECTIONS
 from portfolio.markdown import html_text
 from portfolio.models.accounts import User, Viewer
 from portfolio.models.cohorts import Cohort, Membership, Role
@@ -301,13 +301,9 @@ class Page(models.Model):
         return max(1, round(self.word_count / WORDS_PER_MINUTE))
 
     def check_size(self, sections: list[Section]) -> None:
-        sources = [section.source for section in sections]
-        size = page_bytes(self.title_source, sources)
+        size = page_bytes(self.title_source, [section.source for section in sections])
         if size > MAX_PAGE_BYTES:
             raise ValidationError(too_big(size))
-        lines = sum(part.count("\n") for part in [self.title_source, *sources])
-        if lines > MAX_PAGE_LINES:
-            raise ValidationError(too_intricate())
 
     def locked(self) -> list[Section]:
         """Lock this page's row for the transaction, bring its text fields up to date,
