@@ -82,10 +82,17 @@ def test_write_a_journal_page_inline_from_the_template(browser: Browser, live_se
     page.keyboard.press("Escape")
     expect(page.locator(".journal-section").first.locator(".prose strong")).to_have_text("Django")
 
-    # Reorder: move the fourth section up.
+    # Reorder: move the fourth section up, past the third while it is being edited.
+    page.locator(".journal-section").nth(2).get_by_role("link", name="Edit").click()
+    page.get_by_label("Text (Markdown)").fill("Half a thought, not saved yet")
     page.get_by_role("button", name="Move “Challenges and fixes” up").click()
     expect(page.locator(".journal-section h2").nth(2)).to_have_text("Challenges and fixes")
     expect(page.get_by_role("button", name="Move “Challenges and fixes” up")).to_be_focused()
+    # The open editor moved down with its section, the typed text still in it.
+    expect(page.locator(".journal-section").nth(3)).to_have_class(re.compile("editing"))
+    expect(page.get_by_label("Text (Markdown)")).to_have_value("Half a thought, not saved yet")
+    expect(page.locator(".journal-section")).to_have_count(5)
+    page.get_by_label("Text (Markdown)").press("Escape")
 
     # Tags and visibility inline.
     page.get_by_label("Add a tag").fill("Django")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Self
 
@@ -435,33 +436,54 @@ class Page(models.Model):
             # builds on pages: found by name, not imported back.
             apps.get_model("portfolio", "Claim").objects.filter(page=self).delete()
 
-    def move_section(self, section: Section, direction: str) -> bool:
+    def move_section(self, section: Section, direction: str) -> Move | None:
         """Swap a section with its neighbour above ("up") or below ("down"). The text
         before the first heading stays first: nothing moves above it, and it does not
-        move (it has no heading to be found by elsewhere)."""
+        move (it has no heading to be found by elsewhere). Returns what changed, or
+        None when nothing could move."""
         with transaction.atomic():
             page = self
             ordered = self.locked()
             index = next(i for i, s in enumerate(ordered) if s.pk == section.pk)
             other = index - 1 if direction == "up" else index + 1
             if not 0 <= other < len(ordered):
-                return False
+                return None
             if not ordered[index].heading_source or not ordered[other].heading_source:
-                return False
+                return None
+            moved, neighbour = ordered[index], ordered[other]
+            footnotes = page.footnotes_html
             before = list(ordered)
-            ordered[index], ordered[other] = ordered[other], ordered[index]
+            ordered[index], ordered[other] = neighbour, moved
             positions = sorted(s.position for s in ordered)
             for position, item in zip(positions, ordered, strict=True):
                 item.position = position
             page.reseal(before, ordered)
-            page.render(ordered)
+            rendered = page.render(ordered)
             Section.objects.bulk_update(
                 ordered,
                 ["position", *RENDERED_FIELDS, "heading_source", "spacing_before",
                  "spacing_after"],
             )  # fmt: skip
             page.touch()
-        return True
+        pair = [moved, neighbour] if direction == "up" else [neighbour, moved]
+        return Move(
+            section=moved,
+            pair=pair,
+            redrawn=[s for s in rendered if s is not moved and s is not neighbour],
+            footnotes=page.footnotes_html != footnotes,
+        )
+
+
+@dataclass(frozen=True)
+class Move:
+    """What moving a section changed: the moved section and the one it swapped places
+    with, in their new order (`pair`), and the other sections whose stored HTML changed
+    with the order (footnote numbers follow it), so a view redraws only those."""
+
+    section: Section
+    pair: list[Section]
+    redrawn: list[Section]
+    footnotes: bool
 
 
 class StaleVersion(Exception):

@@ -449,17 +449,44 @@ def section_move(request: AuthedHttpRequest, username: str, slug: str, pk: int) 
     page = get_page_for(request.user, username, slug, PageAction.EDIT)
     section = get_section_for(page, pk)
     direction = request.POST.get("direction")
+    move = None
     if direction not in {"up", "down"}:
         messages.error(request, "Move a section up or down.")
         status = 422
     else:
         status = 200
-        if page.move_section(section, direction):
+        move = page.move_section(section, direction)
+        if move:
             messages.success(request, f"Moved “{section.label}” {direction}.")
     if not request.htmx:
         return redirect(f"{page.get_absolute_url()}#{section.anchor}")
-    context = _page_context(request, page, moved_pk=section.pk, moved_direction=direction)
-    return render(request, f"{TEMPLATE}#sections", context, status=status)
+    focus = {"moved_pk": section.pk, "moved_direction": direction}
+    if move is None:
+        context = _section_context(request, page, section, **focus)
+        return render(request, f"{TEMPLATE}#section", context, status=status)
+    # The answer replaces the moved section with the pair in their new order. The
+    # neighbour is marked hx-preserve, so htmx moves the element already on the page
+    # (an editor open in it keeps its text); sections whose footnote numbers changed
+    # are redrawn out of band (nexus.js leaves an open editor alone).
+    shown = [*move.pair, *move.redrawn]
+    threads = build_threads(page, shown, request.user, only_these=True)
+    for item in shown:
+        item.page = page
+        item.threads = threads.for_section(item)
+    neighbour = next(item for item in move.pair if item is not move.section)
+    context = {
+        "page": page,
+        "pair": move.pair,
+        "redrawn": move.redrawn,
+        "footnotes_redrawn": move.footnotes,
+        "preserve_pk": neighbour.pk,
+        "can": page_abilities(request.user, page),
+        "can_comment": threads.can_comment,
+        "comments_visible": threads.visible,
+        "fragments": threads.fragments,
+        **focus,
+    }
+    return render(request, f"{TEMPLATE}#section-moved", context)
 
 
 @login_required

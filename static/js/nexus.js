@@ -81,6 +81,15 @@
     showToast("error", "The server could not be reached. Check your connection and try again.");
   });
 
+  // A section redrawn out of band (its footnote numbers changed with a move) is left
+  // alone while an editor is open in it: the typed text matters more than a number.
+  document.body.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var target = event.detail.target;
+    if (target && target.matches && target.matches(".journal-section.editing, .journal-section.conflict")) {
+      event.detail.shouldSwap = false;
+    }
+  });
+
   // After a swap, move focus to whatever the new content marks with data-autofocus,
   // so keyboard and screen-reader users continue where the action happened.
   // After Escape cancels an editor, focus returns to what opened it (the swapped-back

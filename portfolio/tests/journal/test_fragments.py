@@ -215,3 +215,57 @@ def test_marking_a_section_works_out_that_section_s_diff_alone(
     assert html.count('class="journal-section review-section') == 1
     assert "Rewritten." in html
     assert len(response.content) < 9_000
+
+
+def test_moving_a_section_answers_with_the_pair_it_swapped(
+    client, learner, page, django_assert_max_num_queries
+):
+    one, two = page.sections.order_by("position")[:2]
+    client.force_login(learner)
+    # Session, user, page, section; the lock, the sections, the order and HTML in bulk,
+    # the page's touch and content version; abilities and this pair's threads.
+    with django_assert_max_num_queries(13):
+        response = post(client, "section_move", page, {"direction": "up"}, two.pk)
+    assert response.status_code == 200
+    html = response.content.decode()
+    # The moved section first, then its neighbour, which htmx keeps as it is on the
+    # page (hx-preserve): an editor open in it keeps what was typed.
+    assert html.count('class="journal-section') == 2
+    assert html.index(f'id="{two.anchor}"') < html.index(f'id="{one.anchor}"')
+    assert f'id="{one.anchor}" hx-target="this" hx-swap="outerHTML" hx-preserve' in html
+    assert "hx-swap-oob" not in html
+    assert 'name="direction" value="up" data-autofocus' in html
+    assert len(response.content) < 12_000  # 228 KB at 40 sections when it sent them all
+    assert list(page.sections.order_by("position")[:2]) == [two, one]
+
+
+def test_a_move_that_renumbers_footnotes_redraws_the_sections_they_change(client, learner, cohort):
+    text = (
+        "# Notes\n\n## One\n\nFirst[^one].\n\n## Two\n\nSecond[^two].\n\n"
+        "## Three\n\nSecond again[^two].\n\n[^one]: The first note.\n\n[^two]: The second note.\n"
+    )
+    page = page_import(cohort=cohort, author=learner, parsed=parse_readme(text))
+    one, two, three = page.sections.order_by("position")
+    client.force_login(learner)
+    response = post(client, "section_move", page, {"direction": "down"}, one.pk)
+    assert response.status_code == 200
+    html = response.content.decode()
+    # "two" is cited first now: note 1. Three cites it too, so Three is redrawn in
+    # place (out of band), and so are the footnotes at the foot of the page.
+    three.refresh_from_db()
+    assert f'id="{three.anchor}" hx-target="this" hx-swap="outerHTML" hx-swap-oob="true"' in html
+    assert three.body_html in html
+    assert 'id="footnotes" aria-labelledby="footnotes-title" hx-swap-oob="true">' in html
+    assert html.index(f'id="{two.anchor}"') < html.index(f'id="{one.anchor}"')
+    assert html.count('class="journal-section') == 3
+
+
+def test_a_section_that_cannot_move_answers_with_itself(client, learner, page):
+    first = first_section(page)
+    client.force_login(learner)
+    response = post(client, "section_move", page, {"direction": "up"}, first.pk)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.count('class="journal-section') == 1
+    assert "hx-preserve" not in html
+    assert first_section(page) == first
