@@ -261,10 +261,9 @@ class Command(BaseCommand):
         sizes = {} if options["small"] else LARGE
         self.step(f"Building or reusing the cohort ({self.describe(sizes)})")
         call_command("seed_demo", verbosity=1, stdout=self.stdout, **sizes)
-        self.step("Collecting static files")
-        call_command("collectstatic", "--noinput", verbosity=0)
         targets = self.targets()
         port = free_port()
+        self.collect_static(port, options)
         server = self.start_server(port, options)
         try:
             rows = self.run_rows(wrk, f"http://127.0.0.1:{port}", targets, options)
@@ -499,6 +498,16 @@ class Command(BaseCommand):
             "LOG_LEVEL": "WARNING",
         }
         return env
+
+    def collect_static(self, port: int, options: Options) -> None:
+        """Collect static files with the server's own settings: with DEBUG off they are
+        stored under hashed names with a manifest, which the server needs to draw a page
+        (collected with this process's settings, a fresh clone had none: 500s)."""
+        self.step("Collecting static files")
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+            cwd=settings.BASE_DIR, env=self.server_env(port, options), check=True, timeout=300,
+        )  # fmt: skip
 
     def start_server(self, port: int, options: Options) -> subprocess.Popen[str]:
         env = self.server_env(port, options)

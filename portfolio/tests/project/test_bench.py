@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
@@ -89,3 +90,19 @@ def test_compare_prints_each_row_s_change_and_calls_a_slowdown_slower(tmp_path):
     assert "+4 %" in search and "+4 % (slower)" not in search  # p95 within 10 %
     assert "new row" in next(line for line in lines if line.startswith("tag add"))
     assert lines[-1] == "Not run this time: a row no longer run"
+
+
+def test_static_files_are_collected_with_the_server_s_settings(monkeypatch):
+    # The server runs with DEBUG off, whose storage needs a manifest of hashed names;
+    # collected with the command's own (development) settings there was none, and on a
+    # fresh clone every page the server drew answered 500.
+    from portfolio.management.commands.bench import Command
+
+    calls = []
+    monkeypatch.setattr("subprocess.run", lambda command, **kwargs: calls.append((command, kwargs)))
+    options = {"workers": None, "threads": 4, "pool": False}
+    Command(stdout=io.StringIO()).collect_static(8123, options)
+    [(command, kwargs)] = calls
+    assert command[1:4] == ["manage.py", "collectstatic", "--noinput"]
+    assert kwargs["env"]["DEBUG"] == "false"
+    assert kwargs["check"] is True
