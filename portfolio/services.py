@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -81,6 +81,23 @@ def unique_page_slug(author: User, title: str) -> str:
     return slug
 
 
+def _new_page(*, author: User, title: str, **fields: object) -> Page:
+    """Create a page at a free address. Two pages of one title created at once (two
+    tabs, a sync job) both get one: the insert that loses the race to the unique slug
+    looks again and takes the next number, instead of failing with a 500."""
+    lost = 0
+    while True:
+        try:
+            with transaction.atomic():
+                return Page.objects.create(
+                    author=author, title=title, slug=unique_page_slug(author, title), **fields
+                )
+        except IntegrityError:
+            lost += 1
+            if lost == 8:
+                raise
+
+
 def page_create(*, cohort: Cohort, author: User, title: str, from_template: bool) -> Page:
     sections = (
         [
@@ -96,13 +113,7 @@ def page_create(*, cohort: Cohort, author: User, title: str, from_template: bool
     except ValueError:
         head = ""  # a title no heading can say travels in the export's metadata
     with transaction.atomic():
-        page = Page.objects.create(
-            cohort=cohort,
-            author=author,
-            title=title,
-            title_source=head,
-            slug=unique_page_slug(author, title),
-        )
+        page = _new_page(cohort=cohort, author=author, title=title, title_source=head)
         page_fill(page=page, sections=sections, prompts=prompts, by=author)
     return page
 
@@ -172,7 +183,7 @@ def tag_get_or_create(name: str) -> Tag:
 
 def page_import(*, cohort: Cohort, author: User, parsed: ParsedPage) -> Page:
     with transaction.atomic():
-        page = Page.objects.create(
+        page = _new_page(
             cohort=cohort,
             author=author,
             title=parsed.title,
@@ -182,7 +193,6 @@ def page_import(*, cohort: Cohort, author: User, parsed: ParsedPage) -> Page:
             references=parsed.references,
             word_count=count_words(parsed.shown_html),
             summary=parsed.summary,
-            slug=unique_page_slug(author, parsed.title),
         )
         page_fill(page=page, sections=parsed.sections, by=author, rendered=True)
         if parsed.tags:

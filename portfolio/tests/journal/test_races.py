@@ -81,3 +81,36 @@ def test_a_double_submit_submits_and_notifies_once(learner, mentor, organizer, c
     assert sum(isinstance(result, ValidationError) for result in results) == 1
     # One notification for each of the cohort's reviewers, not two.
     assert Notification.objects.filter(kind="submitted").count() == 2
+
+
+def test_two_pages_of_one_title_created_at_once_both_get_an_address(learner, cohort):
+    from portfolio.readme import parse_readme
+    from portfolio.services import page_import
+
+    text = "# Week 9\n\n## Notes\n\nSynced from GitHub.\n"
+    for _round in range(3):
+        results = at_once(
+            lambda: page_import(cohort=cohort, author=learner, parsed=parse_readme(text)),
+            lambda: page_import(cohort=cohort, author=learner, parsed=parse_readme(text)),
+        )
+        assert [type(result).__name__ for result in results] == ["Page", "Page"]
+    slugs = sorted(Page.objects.filter(title="Week 9").values_list("slug", flat=True))
+    assert slugs == ["week-9", *[f"week-9-{n}" for n in range(2, 7)]]
+
+
+def test_the_page_that_loses_the_race_to_an_address_takes_the_next(learner, cohort, monkeypatch):
+    # What the race does, made certain: the address looked up is taken by the time
+    # the page is inserted.
+    from portfolio import services
+
+    make_page(learner, cohort, title="Week 9")
+    looked_up = []
+
+    def stale(author, title):
+        looked_up.append(title)
+        return "week-9" if len(looked_up) == 1 else real(author, title)
+
+    real = services.unique_page_slug
+    monkeypatch.setattr(services, "unique_page_slug", stale)
+    page = services.page_create(cohort=cohort, author=learner, title="Week 9", from_template=False)
+    assert (page.slug, len(looked_up)) == ("week-9-2", 2)
