@@ -322,6 +322,8 @@ TASKS = {
     }
 }
 REVIEW_CLAIM_HOURS = env_int("REVIEW_CLAIM_HOURS", 24, minimum=1)
+# Comments one person may post per minute: enough for a lively review, not a flood.
+COMMENTS_PER_MINUTE = env_int("COMMENTS_PER_MINUTE", 12, minimum=1)
 # Absolute links in emails.
 SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000").rstrip("/")
 

@@ -404,9 +404,9 @@ def browse():
 
 
 @pytest.fixture
-def no_comment_throttle(monkeypatch):
+def no_comment_throttle(settings):
     """Posting a comment per payload is a flood by design; the throttle has its own test."""
-    monkeypatch.setattr("portfolio.views.comments.RATE_LIMIT", 10_000)
+    settings.COMMENTS_PER_MINUTE = 10_000
 
 
 # The sanitizer on its own ---------------------------------------------------------------

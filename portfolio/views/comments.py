@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
@@ -23,9 +24,7 @@ from portfolio.services import comment_post, thread_notify
 from portfolio.threads import PAGE_THREADS, build_threads, mentionable_users
 from portfolio.views.pages import TEMPLATE, _page_context
 
-# Posting is throttled per person: enough for a lively review, not for a flood.
-RATE_LIMIT = 12
-RATE_WINDOW = 60
+RATE_WINDOW = 60  # seconds; settings.COMMENTS_PER_MINUTE posts per person in each
 
 
 def _anchor(page: Page, section: Section | None) -> str:
@@ -85,7 +84,7 @@ def _throttled(request: HtmxHttpRequest) -> bool:
         count = cache.incr(key)
     except ValueError:
         return False
-    return count is not None and count > RATE_LIMIT
+    return count is not None and count > settings.COMMENTS_PER_MINUTE
 
 
 @login_required

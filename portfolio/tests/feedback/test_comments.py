@@ -270,6 +270,13 @@ def test_posting_is_rate_limited_with_a_clear_message(client, mentor, journal):
     assert Comment.objects.count() == 12
 
 
+def test_the_rate_limit_follows_the_setting(client, mentor, journal, settings):
+    settings.COMMENTS_PER_MINUTE = 2
+    client.force_login(mentor)
+    statuses = [post_comment(client, journal, body=f"c{n}").status_code for n in range(3)]
+    assert statuses == [200, 200, 429]
+
+
 @pytest.mark.parametrize("threads", [0, 20])
 def test_the_page_view_query_count_does_not_grow_with_comments(
     client, mentor, learner, journal, threads, django_assert_max_num_queries
