@@ -24,13 +24,16 @@ import urllib.request
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypedDict, Unpack
+from typing import IO, TypedDict, Unpack
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 from django.db.utils import OperationalError
+from django.urls import reverse
+from django.utils import timezone
 
 LARGE = {"learners": 500, "pages": 10_000, "sections": 50_000, "comments": 100_000}
 SERVERS = ("gunicorn-sync", "gunicorn-gthread", "granian")
@@ -81,6 +84,37 @@ response = function(status, headers, body)
 end
 """
 
+# The other writing rows: each thread cycles through requests of its own (a tag added,
+# then removed; a comment posted; a README imported), so threads never collide.
+LUA_CYCLE = """
+local plans = {PLANS}
+local next_thread = 0
+setup = function(thread)
+  next_thread = next_thread + 1
+  thread:set("index", next_thread)
+end
+init = function(args)
+  plan, step = plans[index], 0
+end
+request = function()
+  step = step % #plan + 1
+  return wrk.format("POST", plan[step][1], nil, plan[step][2])
+end
+"""
+BENCH_MARK = "Posted by the benchmark"  # what the writing rows leave, removed after the run
+
+
+def import_text(sections: int = 30) -> str:
+    """A README as learners write them: headings, prose, a list, code, a link."""
+    parts = ["# Benchmark import\n\nWhat I learned, section by section.\n"]
+    for n in range(1, sections + 1):
+        parts.append(
+            f"\n## Part {n}: caching and queues\n\nI used **Redis** for part {n}, "
+            f"see [the docs](https://redis.io/docs/{n}).\n\n- one\n- two\n\n"
+            f"```python\ncache.set('part-{n}', {n})\n```\n"
+        )
+    return "".join(parts)
+
 
 @dataclass
 class Row:
@@ -130,6 +164,26 @@ class Targets(TypedDict):
     # (edit URL, version) of each section a saving thread owns
     sections: list[tuple[str, int]]
     search: str
+    profile: str
+    # Each writing row's requests, one list per thread: (path, form body)
+    tag_plans: list[list[tuple[str, str]]]
+    comment_plans: list[list[tuple[str, str]]]
+    import_plans: list[list[tuple[str, str]]]
+    # The reviewed page's author, who reads the notifications
+    learner_cookie: str
+
+
+# One row of the plan: what it measures, wrk's headers, how it requests (None: GET with
+# 16 connections; "latency": GET with 2; "save" and "cycle": POSTs), and for "cycle"
+# each thread's requests.
+Step = tuple[Row, list[str], str | None, list[list[tuple[str, str]]]]
+
+
+def lua(text: str) -> str:
+    """A Lua string literal holding `text` exactly: its UTF-8 bytes, each one that is
+    not a letter, digit or plain punctuation written as a three-digit escape."""
+    plain = set(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 -_./=&%+:,")
+    return '"' + "".join(chr(b) if b in plain else f"\\{b:03d}" for b in text.encode()) + '"'
 
 
 def free_port() -> int:
@@ -190,6 +244,7 @@ def compare_rows(earlier: list[dict[str, object]], now: list[dict[str, object]])
 
 class Command(BaseCommand):
     help = "Benchmark the production server configuration with wrk (see README, Performance)."
+    server_log: IO[str]
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -264,11 +319,16 @@ class Command(BaseCommand):
         targets = self.targets()
         port = free_port()
         self.collect_static(port, options)
-        server = self.start_server(port, options)
-        try:
-            rows = self.run_rows(wrk, f"http://127.0.0.1:{port}", targets, options)
-        finally:
-            self.stop_server(server)
+        # The server's log goes to a file: a pipe nobody reads fills up (64 KB of
+        # warnings) and then blocks the server mid-run.
+        with tempfile.TemporaryFile(mode="w+") as self.server_log:
+            server = self.start_server(port, options)
+            since = timezone.now()
+            try:
+                rows = self.run_rows(wrk, f"http://127.0.0.1:{port}", targets, options)
+            finally:
+                self.stop_server(server)
+                self.clean_up(since)
         result = self.report(rows, options, time.monotonic() - started)
         path = Path(options["json_path"] or settings.BASE_DIR / "bench-results" / "latest.json")
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -349,41 +409,96 @@ class Command(BaseCommand):
         sections = list(
             Section.objects.filter(page__author=author).select_related("page").order_by("pk")[:8]
         )
+        reviewed = reviewed or public
+        learner_client = Client()
+        learner_client.force_login(reviewed.author)
+        learner_session = learner_client.cookies[settings.SESSION_COOKIE_NAME].value
+        csrf = f"{settings.CSRF_COOKIE_NAME}={CSRF_SECRET}"
+        # Comments spread over sections of many pages, as a mentor's day does: piled on
+        # one section, each post would redraw a longer box than the last.
+        commented = list(
+            Section.objects.filter(page__cohort=cohort, page__status=Status.IN_REVIEW)
+            .exclude(page__visibility=Visibility.PRIVATE)
+            .exclude(heading="")
+            .select_related("page__author")
+            .order_by("pk")[:64]
+        )
+        if len(commented) < 8:
+            raise CommandError(f"The cohort {COHORT_SLUG} has too few pages in review to comment.")
+        text = urlencode({"cohort": cohort.pk, "text": import_text()})
+        threads = range(1, 9)
         return {
             "cohort": cohort.slug,
             "static": staticfiles_storage.url("css/nexus.css"),
             "public": public.get_absolute_url(),
-            "review_page": reviewed.get_absolute_url() if reviewed else public.get_absolute_url(),
-            "mentor_cookie": f"{settings.SESSION_COOKIE_NAME}={mentor_session}",
-            "author_cookie": (
-                f"{settings.SESSION_COOKIE_NAME}={author_session}; "
-                f"{settings.CSRF_COOKIE_NAME}={CSRF_SECRET}"
-            ),
+            "review_page": reviewed.get_absolute_url(),
+            "mentor_cookie": f"{settings.SESSION_COOKIE_NAME}={mentor_session}; {csrf}",
+            "author_cookie": f"{settings.SESSION_COOKIE_NAME}={author_session}; {csrf}",
+            "learner_cookie": f"{settings.SESSION_COOKIE_NAME}={learner_session}; {csrf}",
             "sections": [
                 (f"{s.page.get_absolute_url()}sections/{s.pk}/edit/", s.version) for s in sections
             ],
             "search": "django testing",
+            "profile": reverse("profile", args=[reviewed.author.username]),
+            "tag_plans": [
+                [
+                    (f"{public.get_absolute_url()}tags/", f"name=bench-{n}"),
+                    (f"{public.get_absolute_url()}tags/bench-{n}/remove/", ""),
+                ]
+                for n in threads
+            ],
+            "comment_plans": [
+                [
+                    (
+                        f"{section.page.get_absolute_url()}comments/",
+                        urlencode({"section": section.pk, "body": f"{BENCH_MARK}, thread {n}."}),
+                    )
+                    for section in commented[n - 1 :: 8]
+                ]
+                for n in threads
+            ],
+            "import_plans": [[("/pages/import/", text)] for n in threads],
         }
 
-    def plan(self, t: Targets) -> list[tuple[Row, list[str], str | None]]:
+    def plan(self, t: Targets) -> list[Step]:
         mentor = ["-H", f"Cookie: {t['mentor_cookie']}"]
+        learner = ["-H", f"Cookie: {t['learner_cookie']}"]
         cohort = f"/cohorts/{t['cohort']}"
+
+        def writing(cookie: str, *, htmx: bool = True) -> list[str]:
+            return [
+                "-H", f"Cookie: {cookie}",
+                "-H", f"X-CSRFToken: {CSRF_SECRET}",
+                "-H", "Content-Type: application/x-www-form-urlencoded",
+                *(["-H", "HX-Request: true"] if htmx else []),
+            ]  # fmt: skip
+
         return [
-            (Row("static", "static file (ceiling)", t["static"]), [], None),
-            (Row("healthz", "/healthz", "/healthz"), [], None),
+            (Row("static", "static file (ceiling)", t["static"]), [], None, []),
+            (Row("healthz", "/healthz", "/healthz"), [], None, []),
             (Row("cached", "public page, anonymous, cached", t["public"],
-                 budget=">= 0.7x static"), [], None),
+                 budget=">= 0.7x static"), [], None, []),
             (Row("uncached", "public page, anonymous, caching off",
-                 t["public"] + "?cache=off"), [], None),
-            (Row("page", "page view, signed-in mentor", t["review_page"]), mentor, "latency"),
+                 t["public"] + "?cache=off"), [], None, []),
+            (Row("page", "page view, signed-in mentor", t["review_page"]), mentor, "latency", []),
             (Row("directory", "cohort directory", f"{cohort}/",
-                 budget="p95 < 100 ms"), mentor, "latency"),
+                 budget="p95 < 100 ms"), mentor, "latency", []),
             (Row("search", "search", f"/search/?q={t['search'].replace(' ', '+')}",
-                 budget="p95 < 100 ms"), mentor, "latency"),
+                 budget="p95 < 100 ms"), mentor, "latency", []),
             (Row("queue", "review queue", f"{cohort}/review/",
-                 budget="p95 < 100 ms"), mentor, "latency"),
-            (Row("dashboard", "mentor dashboard", f"{cohort}/dashboard/"), mentor, "latency"),
-            (Row("save", "HTMX section save", "(POST, one section per connection)"), [], "save"),
+                 budget="p95 < 100 ms"), mentor, "latency", []),
+            (Row("dashboard", "mentor dashboard", f"{cohort}/dashboard/"), mentor, "latency", []),
+            (Row("profile", "profile, signed-in mentor", t["profile"]), mentor, "latency", []),
+            (Row("notifications", "notification list, learner", "/notifications/"), learner,
+             "latency", []),
+            (Row("save", "HTMX section save", "(POST, one section per connection)"), [],
+             "save", []),
+            (Row("tags", "HTMX tag add, then remove", "(POST, a tag per connection)"),
+             writing(t["author_cookie"]), "cycle", t["tag_plans"]),
+            (Row("comment", "HTMX comment post, mentor", "(POST, on a reviewed page)"),
+             writing(t["mentor_cookie"]), "cycle", t["comment_plans"]),
+            (Row("import", "README import, 30 sections", "(POST /pages/import/, then 302)"),
+             writing(t["author_cookie"], htmx=False), "cycle", t["import_plans"]),
         ]  # fmt: skip
 
     def run_rows(self, wrk: str, base: str, targets: Targets, options: Options) -> list[Row]:
@@ -392,11 +507,24 @@ class Command(BaseCommand):
         with tempfile.TemporaryDirectory(prefix="nexus-bench-") as scratch:
             report = Path(scratch) / "report.lua"
             report.write_text(LUA_REPORT)
-            for row, headers, kind in self.plan(targets):
+            for row, headers, kind, plans in self.plan(targets):
                 if only and row.key not in only and row.key != "static":
                     continue
                 self.step(f"{row.name}: {row.path}")
-                if kind == "save":
+                if kind == "cycle":
+                    row.connections = options["latency_connections"]
+                    script = Path(scratch) / f"{row.key}.lua"
+                    lua_plans = ", ".join(
+                        "{"
+                        + ", ".join(f"{{{lua(path)}, {lua(body)}}}" for path, body in plan)
+                        + "}"
+                        for plan in plans[: row.connections]
+                    )
+                    script.write_text(
+                        LUA_CYCLE.replace("{PLANS}", "{" + lua_plans + "}") + LUA_REPORT
+                    )
+                    url = base + plans[0][0][0]
+                elif kind == "save":
                     row.connections = min(len(targets["sections"]), options["latency_connections"])
                     script = Path(scratch) / "save.lua"
                     lua_targets = ", ".join(
@@ -422,7 +550,10 @@ class Command(BaseCommand):
                     script = report
                     url = base + row.path
                 self.check_reachable(url, headers, kind)
-                figures = self.wrk(wrk, url, headers, script, row.connections, options["duration"])
+                figures = self.wrk(
+                    wrk, url, headers, script, row.connections, options["duration"],
+                    cycling=kind == "cycle",
+                )  # fmt: skip
                 for key in ("requests", "p50", "p95", "p99", "errors", "non2xx"):
                     setattr(row, key, figures[key])
                 row.rps = figures["requests"] / figures["seconds"] if figures["seconds"] else 0.0
@@ -438,7 +569,7 @@ class Command(BaseCommand):
 
     def check_reachable(self, url: str, headers: list[str], kind: str | None) -> None:
         """One plain request first, so a broken row fails loudly instead of timing 404s."""
-        if kind == "save":
+        if kind in {"save", "cycle"}:
             return
         request = urllib.request.Request(url)
         for name, value in (h.split(": ", 1) for h in headers[1::2]):
@@ -450,7 +581,7 @@ class Command(BaseCommand):
             raise CommandError(f"{url} does not answer 200: {error}") from None
 
     def wrk(self, wrk: str, url: str, headers: list[str], script: Path, connections: int,
-            duration: int) -> dict[str, float]:  # fmt: skip
+            duration: int, *, cycling: bool = False) -> dict[str, float]:  # fmt: skip
         threads = max(1, min(2, connections))
         command = [
             wrk, f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "5s",
@@ -458,17 +589,39 @@ class Command(BaseCommand):
         ]  # fmt: skip
         # A short warm-up fills caches and connections before the measured run. Saves
         # warm up by reading the edit form: each thread starts from the version it was
-        # given, which a warm-up save would make stale.
+        # given, which a warm-up save would make stale. The other writing rows warm up
+        # with their own requests (a GET of where they post would answer 405).
         warm = [*command[:3], "-d1s", *command[4:]]
-        warm[warm.index("-s") + 1] = str(script.with_name("report.lua"))
+        if not cycling:
+            warm[warm.index("-s") + 1] = str(script.with_name("report.lua"))
         subprocess.run(warm, capture_output=True, text=True, timeout=30)
         time.sleep(0.5)
         result = subprocess.run(command, capture_output=True, text=True, timeout=duration + 30)
         for line in reversed(result.stdout.splitlines()):
             if line.startswith("{"):
                 figures: dict[str, float] = json.loads(line)
+                if not figures["requests"]:
+                    break
                 return figures
-        raise CommandError(f"wrk gave no figures for {url}:\n{result.stdout}\n{result.stderr}")
+        raise CommandError(
+            f"wrk gave no figures for {url}:\n{result.stdout}\n{result.stderr}\n"
+            f"The server's log ends:\n{self.server_said()}"
+        )
+
+    def clean_up(self, since: datetime) -> None:
+        """Remove what the writing rows added (comments and the notifications they sent,
+        imported pages), so the next run measures the same cohort. Tags were removed by
+        the row itself; saved sections keep their new text, as any edit would."""
+        from portfolio.models import Comment, Notification, Page
+
+        comments, _ = Comment.objects.filter(
+            created_at__gte=since, body__startswith=BENCH_MARK
+        ).delete()
+        # The bench database is the bench's own: nothing else comments during a run.
+        notes, _ = Notification.objects.filter(created_at__gte=since, kind="comment").delete()
+        pages, _ = Page.objects.filter(created_at__gte=since, title="Benchmark import").delete()
+        if comments or pages:
+            self.step(f"Removed what the run wrote: {comments + notes + pages:,} rows")
 
     # -- the server ---------------------------------------------------------------------
 
@@ -496,6 +649,8 @@ class Command(BaseCommand):
             "WEB_THREADS": str(options["threads"]),
             "ACCESS_LOG": "false",
             "LOG_LEVEL": "WARNING",
+            # The comment row posts as one mentor, far past a person's limit per minute.
+            "COMMENTS_PER_MINUTE": "1000000",
         }
         return env
 
@@ -532,13 +687,12 @@ class Command(BaseCommand):
         )
         server = subprocess.Popen(
             command, cwd=settings.BASE_DIR, env=env, start_new_session=True,
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            stdout=subprocess.DEVNULL, stderr=self.server_log, text=True,
         )  # fmt: skip
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if server.poll() is not None:
-                said = server.stderr.read() if server.stderr else ""
-                raise CommandError(f"The server stopped: {said[-2000:]}")
+                raise CommandError(f"The server stopped: {self.server_said()}")
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
                     return server
@@ -546,6 +700,11 @@ class Command(BaseCommand):
                 time.sleep(0.2)
         self.stop_server(server)
         raise CommandError("The server did not answer /healthz within 60 s.")
+
+    def server_said(self) -> str:
+        """The end of the server's log."""
+        self.server_log.seek(0)
+        return self.server_log.read()[-2000:]
 
     @staticmethod
     def stop_server(server: subprocess.Popen[str]) -> None:

@@ -106,3 +106,19 @@ def test_static_files_are_collected_with_the_server_s_settings(monkeypatch):
     assert command[1:4] == ["manage.py", "collectstatic", "--noinput"]
     assert kwargs["env"]["DEBUG"] == "false"
     assert kwargs["check"] is True
+
+
+def test_the_writing_rows_bodies_reach_wrk_s_lua_byte_for_byte():
+    import re
+
+    from portfolio.management.commands.bench import import_text, lua
+
+    text = 'section=5&body=Posted "here"\\ \n\tnext line, café ✓ %2C'
+    literal = lua(text)
+    inner = literal[1:-1]
+    # Nothing in it can end the string or start an escape Lua would read differently.
+    assert not set(inner) & {'"', "\n", "\t", "é", "✓"}
+    decoded = re.sub(rb"\\(\d{3})", lambda m: bytes([int(m[1])]), inner.encode()).decode()
+    assert decoded == text
+    # The import row's README holds 30 sections, each a heading of its own.
+    assert import_text().count("\n## Part ") == 30
