@@ -14,7 +14,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404
 
 from portfolio.models import (
@@ -229,11 +229,22 @@ def page_abilities(user: Viewer, page: Page) -> dict[str, bool]:
 
 
 def get_page_for(user: Viewer, username: str, slug: str, action: PageAction) -> Page:
-    page = (
-        Page.objects.select_related("author", "cohort")
-        .filter(author__username=username.lower(), slug=slug)
-        .first()
+    pages = Page.objects.select_related("author", "cohort").filter(
+        author__username=username.lower(), slug=slug
     )
+    viewer = user if isinstance(user, User) and user.is_authenticated else None
+    page: Page | None
+    if viewer is None:
+        page = pages.first()
+    else:
+        # The viewer's role in the page's cohort comes with the page: one query less
+        # on every page and every htmx fragment of one.
+        role = Membership.objects.filter(cohort_id=OuterRef("cohort_id"), user_id=viewer.pk)
+        page = pages.annotate(
+            viewer_role=Subquery(role.order_by("joined_at").values("role")[:1])
+        ).first()
+    if page is not None and viewer is not None:
+        remember_role(viewer, page.cohort, page.viewer_role)  # type: ignore[attr-defined]
     if page is None or not can_view_page(user, page):
         raise Http404("No such page.")
     if action == PageAction.HISTORY and not can_read_history(user, page):

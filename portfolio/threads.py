@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import hashlib
 import re
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
-from django.db.models import Max, Q
+from django.db.models import Max, OuterRef, Q, Subquery
 from django.db.models.functions import Lower
 from django.urls import reverse
 
@@ -91,25 +92,36 @@ def build_threads(
     if not can_read_comments(viewer, page):
         # Visitors and outsiders never see the cohort's discussion, and cost no query.
         return Threads(by_key={}, visible=False, can_comment=False)
-    found = page.comments.select_related("author", "revision", "resolved_by", "addressed_revision")
-    revisions = Revision.objects.filter(page=page)
+    # Each comment comes with its author's role in the cohort (a mentor's comment is
+    # marked): one query for the comments and the roles.
+    role = Membership.objects.filter(cohort_id=page.cohort_id, user_id=OuterRef("author_id"))
+    found = page.comments.select_related(
+        "author", "revision", "resolved_by", "addressed_revision"
+    ).annotate(author_role=Subquery(role.order_by("joined_at").values("role")[:1]))
     if only_these:
         uids = [section.uid for section in sections]
         found = found.filter(Q(section_uid__in=uids) | Q(parent__section_uid__in=uids))
-        revisions = revisions.filter(section_uid__in=uids)
     comments = list(found)
-    authors = {comment.author_id for comment in comments if comment.author_id is not None}
-    roles = dict(
-        Membership.objects.filter(cohort_id=page.cohort_id, user_id__in=authors).values_list(
-            "user_id", "role"
-        )
-        if authors
-        else []
-    )
-    latest = dict(
-        revisions.values("section_uid").annotate(last=Max("pk")).values_list("section_uid", "last")
-    )
     live = {section.uid: section for section in sections}
+    # The latest revision of each changed section, for "what changed since" links: looked
+    # up only when a comment's section changed under it.
+    changed: set[uuid.UUID] = {
+        comment.section_uid
+        for comment in comments
+        if comment.revision_id
+        and comment.section_uid is not None
+        and _changed_under(comment, live.get(comment.section_uid))
+    }
+    latest = (
+        dict(
+            Revision.objects.filter(page=page, section_uid__in=changed)
+            .values("section_uid")
+            .annotate(last=Max("pk"))
+            .values_list("section_uid", "last")
+        )
+        if changed
+        else {}
+    )
     plain = {section.uid: _plain(html_text(section.body_html)) for section in sections}
     history = reverse("page_history", args=[page.author.username, page.slug])
 
@@ -117,17 +129,14 @@ def build_threads(
     by_key: dict[str, ThreadList] = {}
     for comment in comments:
         comment.page = page
-        role = roles.get(comment.author_id, "") if comment.author_id is not None else ""
-        comment.is_mentor = role in {Role.MENTOR, Role.ORGANIZER}
+        comment.is_mentor = comment.author_role in {Role.MENTOR, Role.ORGANIZER}
         comment.can = comment_abilities(viewer, comment)
         section = live.get(comment.section_uid) if comment.section_uid else None
         comment.section_gone = comment.section_uid is not None and section is None
         comment.section_changed = comment.quote_changed = False
         comment.diff_url = ""
         if section is not None:
-            comment.section_changed = (
-                comment.section_version is not None and section.version != comment.section_version
-            )
+            comment.section_changed = _changed_under(comment, section)
             if comment.section_changed and comment.revision_id:
                 comment.diff_url = (
                     f"{history}?a={comment.revision_id}&b={latest.get(section.uid, '')}"
@@ -150,6 +159,15 @@ def build_threads(
         visible=True,
         can_comment=can_comment(viewer, page),
         fragments=fragments,
+    )
+
+
+def _changed_under(comment: Comment, section: Section | None) -> bool:
+    """The section was saved since the comment was written on it."""
+    return (
+        section is not None
+        and comment.section_version is not None
+        and section.version != comment.section_version
     )
 
 

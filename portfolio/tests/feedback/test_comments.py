@@ -293,7 +293,8 @@ def test_the_page_view_query_count_does_not_grow_with_comments(
                 author=learner, body=f"r{r}", body_html=f"<p>r{r}</p>", page_version=1,
             )  # fmt: skip
     client.force_login(mentor)
-    # Comments, commenters' roles and latest revisions: three queries, whatever the count.
-    with django_assert_max_num_queries(12):
+    # The comments with their authors' roles: one query, whatever the count (the latest
+    # revisions only when a section changed under a comment).
+    with django_assert_max_num_queries(7):
         html = client.get(journal.get_absolute_url()).content.decode()
     assert html.count('class="comment') == threads * 10 + (html.count('class="comment-'))

@@ -134,10 +134,10 @@ def test_the_page_view_makes_a_fixed_number_of_queries(
     journal = make_page(learner, cohort, sections=count)
     for name in ["Python", "Django", "Docker"]:
         journal.tags.create(name=name, slug=name.lower())
-    for user, limit in [(mentor, 10), (learner, 12)]:
+    for user, limit in [(mentor, 7), (learner, 8)]:
         client.force_login(user)
-        # Session, user, unread count, page with author and cohort, role, sections,
-        # tags, comments, commenters' roles, latest revisions, last review (and for the
+        # Session, user, unread count, page with author, cohort and the viewer's role,
+        # sections, tags, comments with their authors' roles, last review (and for the
         # author, tag suggestions): the same whatever the number of sections.
         with django_assert_max_num_queries(limit):
             response = client.get(journal.get_absolute_url())
