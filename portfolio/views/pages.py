@@ -300,9 +300,8 @@ def page_meta(request: AuthedHttpRequest, username: str, slug: str) -> HttpRespo
         messages.success(request, "Title and summary saved.")
     if not request.htmx:
         return redirect(page)
-    return render(
-        request, f"{TEMPLATE}#page-header", _page_context(request, page, focus_title=True)
-    )
+    context = {"page": page, "can": page_abilities(request.user, page), "focus_title": True}
+    return render(request, f"{TEMPLATE}#page-header", context)
 
 
 def _meta_response(

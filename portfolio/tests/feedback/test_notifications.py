@@ -298,3 +298,25 @@ def test_a_digest_that_fails_to_send_marks_nothing_and_the_others_go(
     assert send_digests() == (1, 1)
     assert [message.to for message in mail.outbox] == [[peer.email]]
     assert Notification.objects.get(recipient=learner).emailed_at is None
+
+
+@pytest.mark.parametrize("count", [2, 30])
+def test_reading_notifications_costs_the_same_however_many(
+    client, learner, mentor, count, django_assert_max_num_queries
+):
+    notes = [
+        Notification.objects.create(
+            recipient=learner, actor=mentor, kind="comment", verb="x", url="/"
+        )
+        for _n in range(count)
+    ]
+    client.force_login(learner)
+    # The user (the session is in the cache), the notification, marking it read.
+    with django_assert_max_num_queries(3):
+        response = client.post(reverse("notification_open", args=[notes[0].pk]))
+    assert response.status_code == 302
+    # The user and one UPDATE for all of them.
+    with django_assert_max_num_queries(2):
+        response = client.post(reverse("notification_read_all"))
+    assert response.status_code == 302
+    assert not learner.notifications.filter(read_at__isnull=True).exists()

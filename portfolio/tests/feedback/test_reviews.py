@@ -256,3 +256,20 @@ def test_the_queue_pager_names_its_directions_by_waiting_time(client, mentor, le
     # Oldest first: the next page waited less, the previous one longer.
     assert 'rel="next">Waiting less long</a>' in first and "Newer" not in first
     assert 'rel="prev">Waiting longer</a>' in second and "Older" not in second
+
+
+@pytest.mark.parametrize("waiting", [1, 12])
+def test_claiming_costs_the_same_however_long_the_queue(
+    client, learner, mentor, cohort, waiting, django_assert_max_num_queries
+):
+    from portfolio.models import Claim
+
+    pages = [make_page(learner, cohort, title=f"Week {n}") for n in range(waiting)]
+    Page.objects.filter(pk__in=[p.pk for p in pages]).update(status="in_review")
+    client.force_login(mentor)
+    # Session, user, cohort, role, the page, its claim; update_or_create's savepoints,
+    # lookup and insert (so two mentors claiming at once cannot both hold it).
+    with django_assert_max_num_queries(11):
+        response = client.post(reverse("review_claim", args=[cohort.slug, pages[-1].pk]))
+    assert response.status_code == 302
+    assert Claim.objects.get(page=pages[-1]).mentor == mentor

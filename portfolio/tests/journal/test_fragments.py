@@ -278,3 +278,40 @@ def test_a_section_that_cannot_move_answers_with_itself(client, learner, page):
     assert html.count('class="journal-section') == 1
     assert "hx-preserve" not in html
     assert first_section(page) == first
+
+
+@pytest.mark.parametrize(
+    ("method", "name", "data", "target", "status", "queries", "size"),
+    [
+        # Pinned at PostgreSQL's count: a change to the text also updates the search
+        # text there (one query more than SQLite). Cancelling an edit answers with the
+        # section as it reads.
+        ("get", "section_detail", {}, "section", 200, 4, 6_000),
+        ("post", "section_delete", {}, "section", 200, 14, 10),
+        ("post", "section_add", {"heading": "One more"}, None, 200, 13, 4_000),
+        ("post", "section_add", {"heading": ""}, None, 422, 2, 1_200),
+        ("get", "page_meta", {}, None, 200, 2, 2_500),
+        ("post", "page_meta", {"title": "Renamed", "summary": "", "version": 1}, None, 200, 9, 2_500),
+        ("get", "comment_edit", {}, "comment", 200, 4, 2_000),
+        ("post", "comment_delete", {}, "comment", 200, 7, 4_000),
+        ("post", "page_preview", {"body": "Some **bold** text."}, None, 200, 2, 200),
+    ],
+    ids=[
+        "section-cancel", "section-delete", "section-add", "section-add-refused", "meta-open",
+        "meta-save", "comment-edit-open", "comment-delete", "preview",
+    ],
+)  # fmt: skip
+def test_every_other_page_fragment_costs_the_same_at_any_length(
+    client, learner, mentor, page, method, name, data, target, status, queries, size,
+    django_assert_max_num_queries,
+):  # fmt: skip
+    section = first_section(page)
+    comment = page.comments.get(section=section)
+    args = {"section": [section.pk], "comment": [comment.pk], None: []}[target]
+    client.force_login(mentor if target == "comment" else learner)
+    url = reverse(name, args=["lena", page.slug, *args])
+    with django_assert_max_num_queries(queries):
+        response = getattr(client, method)(url, data, headers=HX)
+    assert response.status_code == status
+    assert len(response.content) < size
+    assert response.content.decode().count('class="journal-section"') <= 1
