@@ -291,7 +291,7 @@ def test_a_section_that_cannot_move_answers_with_itself(client, learner, page):
         ("post", "section_add", {"heading": "One more"}, None, 200, 13, 4_000),
         ("post", "section_add", {"heading": ""}, None, 422, 2, 1_200),
         ("get", "page_meta", {}, None, 200, 2, 2_500),
-        ("post", "page_meta", {"title": "Renamed", "summary": "", "version": 1}, None, 200, 9, 2_500),
+        ("post", "page_meta", {"title": "Renamed", "version": 1}, None, 200, 9, 2_500),
         ("get", "comment_edit", {}, "comment", 200, 4, 2_000),
         ("post", "comment_delete", {}, "comment", 200, 7, 4_000),
         ("post", "page_preview", {"body": "Some **bold** text."}, None, 200, 2, 200),
