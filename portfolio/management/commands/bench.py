@@ -288,7 +288,8 @@ class Command(BaseCommand):
             "--only",
             default="",
             help="Rows to run besides the static ceiling, comma-separated: healthz, cached, "
-            "uncached, page, directory, search, queue, dashboard, save.",
+            "uncached, page, directory, search, queue, dashboard, profile, notifications, "
+            "save, tags, comment, import.",
         )
 
     # -- orchestration ------------------------------------------------------------------

@@ -122,3 +122,20 @@ def test_the_writing_rows_bodies_reach_wrk_s_lua_byte_for_byte():
     assert decoded == text
     # The import row's README holds 30 sections, each a heading of its own.
     assert import_text().count("\n## Part ") == 30
+
+
+def test_only_s_help_names_every_row_the_bench_runs():
+    from portfolio.management.commands.bench import Command
+
+    plan = [("/p/", "x")]
+    targets = {
+        "cohort": "c", "static": "/s.css", "public": "/@a/p/", "review_page": "/@b/q/",
+        "mentor_cookie": "m", "author_cookie": "a", "learner_cookie": "l", "search": "a b",
+        "sections": [("/e/", 1)], "profile": "/@b/", "tag_plans": [plan],
+        "comment_plans": [plan], "import_plans": [plan],
+    }  # fmt: skip
+    keys = [step[0].key for step in Command().plan(targets)]
+    parser = Command().create_parser("manage.py", "bench")
+    [only] = [action for action in parser._actions if action.dest == "only"]
+    named = set(only.help.split(": ", 1)[1].rstrip(".").split(", "))
+    assert named == set(keys) - {"static"}
