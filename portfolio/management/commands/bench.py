@@ -56,13 +56,17 @@ done = function(summary, latency, requests)
 end
 """
 
-LUA_SAVE = """
-local targets = {TARGETS}
+# Each wrk thread learns its number (1, 2, ...), to pick what it owns.
+LUA_THREADS = """
 local next_thread = 0
 setup = function(thread)
   next_thread = next_thread + 1
   thread:set("index", next_thread)
 end
+"""
+
+LUA_SAVE = LUA_THREADS + """
+local targets = {TARGETS}
 init = function(args)
   local target = targets[index]
   path, version, count = target[1], target[2], 0
@@ -86,13 +90,8 @@ end
 
 # The other writing rows: each thread cycles through requests of its own (a tag added,
 # then removed; a comment posted; a README imported), so threads never collide.
-LUA_CYCLE = """
+LUA_CYCLE = LUA_THREADS + """
 local plans = {PLANS}
-local next_thread = 0
-setup = function(thread)
-  next_thread = next_thread + 1
-  thread:set("index", next_thread)
-end
 init = function(args)
   plan, step = plans[index], 0
 end
