@@ -468,6 +468,7 @@ class Page(models.Model):
         pair = [moved, neighbour] if direction == "up" else [neighbour, moved]
         return Move(
             section=moved,
+            neighbour=neighbour,
             pair=pair,
             redrawn=[s for s in rendered if s is not moved and s is not neighbour],
             footnotes=page.footnotes_html != footnotes,
@@ -476,11 +477,13 @@ class Page(models.Model):
 
 @dataclass(frozen=True)
 class Move:
-    """What moving a section changed: the moved section and the one it swapped places
-    with, in their new order (`pair`), and the other sections whose stored HTML changed
-    with the order (footnote numbers follow it), so a view redraws only those."""
+    """What moving a section changed: the moved section, the one it swapped places with
+    (the two in their new order are the `pair`), and the other sections whose stored
+    HTML changed with the order (footnote numbers follow it), so a view redraws only
+    those."""
 
     section: Section
+    neighbour: Section
     pair: list[Section]
     redrawn: list[Section]
     footnotes: bool

@@ -472,13 +472,12 @@ def section_move(request: AuthedHttpRequest, username: str, slug: str, pk: int) 
     for item in shown:
         item.page = page
         item.threads = threads.for_section(item)
-    neighbour = next(item for item in move.pair if item is not move.section)
     context = {
         "page": page,
         "pair": move.pair,
         "redrawn": move.redrawn,
         "footnotes_redrawn": move.footnotes,
-        "preserve_pk": neighbour.pk,
+        "preserve_pk": move.neighbour.pk,
         "can": page_abilities(request.user, page),
         "can_comment": threads.can_comment,
         "comments_visible": threads.visible,
