@@ -65,7 +65,9 @@ setup = function(thread)
 end
 """
 
-LUA_SAVE = LUA_THREADS + """
+LUA_SAVE = (
+    LUA_THREADS
+    + """
 local targets = {TARGETS}
 init = function(args)
   local target = targets[index]
@@ -87,10 +89,13 @@ response = function(status, headers, body)
   end
 end
 """
+)
 
 # The other writing rows: each thread cycles through requests of its own (a tag added,
 # then removed; a comment posted; a README imported), so threads never collide.
-LUA_CYCLE = LUA_THREADS + """
+LUA_CYCLE = (
+    LUA_THREADS
+    + """
 local plans = {PLANS}
 init = function(args)
   plan, step = plans[index], 0
@@ -100,6 +105,7 @@ request = function()
   return wrk.format("POST", plan[step][1], nil, plan[step][2])
 end
 """
+)
 BENCH_MARK = "Posted by the benchmark"  # what the writing rows leave, removed after the run
 
 
