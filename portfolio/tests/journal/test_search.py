@@ -191,3 +191,44 @@ def test_a_page_at_the_size_limit_of_distinct_words_saves_and_is_found(client, l
     client.force_login(learner)
     html = client.get(reverse("search"), {"q": words[-1]}).content.decode()
     assert "Vocabulary" in html
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the search vector is PostgreSQL's")
+def test_the_written_out_search_update_builds_the_vector_the_orm_expression_did(learner, cohort):
+    """touch() rebuilds the vector with hand-written SQL; it must equal what Django's
+    SearchVector expression (which it replaced) builds from the same page."""
+    from django.contrib.postgres.search import SearchVector
+    from django.db.models import OuterRef, StringAgg, Subquery, TextField, Value
+    from django.db.models.functions import Coalesce, Left
+
+    from portfolio.models import Page, Section
+    from portfolio.models.journal import SEARCH_TEXT_CHARS
+
+    page = make_page(learner, cohort, title="Caching with Redis", sections=3)
+    Page.objects.filter(pk=page.pk).update(summary="Eviction, TTLs and the stampede.")
+    page.add_section(heading="Cache stampede", body="Locks & *jitter*; café, naïve.", by=learner)
+    page.refresh_from_db()
+
+    def gathered(field):
+        text = Subquery(
+            Section.objects.filter(page=OuterRef("pk"))
+            .values("page")
+            .annotate(text=StringAgg(field, Value(" ")))
+            .values("text")
+        )
+        return Left(Coalesce(text, Value(""), output_field=TextField()), SEARCH_TEXT_CHARS)
+
+    expected = (
+        Page.objects.filter(pk=page.pk)
+        .annotate(
+            v=SearchVector("title", weight="A", config="english")
+            + SearchVector(gathered("heading"), weight="B", config="english")
+            + SearchVector("summary", weight="C", config="english")
+            + SearchVector(gathered("body"), weight="C", config="english")
+        )
+        .values_list("v", flat=True)
+        .get()
+    )
+    stored = Page.objects.filter(pk=page.pk).values_list("search_vector", flat=True).get()
+    assert "'stamped':" in stored
+    assert stored == expected
