@@ -98,11 +98,16 @@ LUA_CYCLE = (
     + """
 local plans = {PLANS}
 init = function(args)
-  plan, step = plans[index], 0
+  plan, step = plans[index], 1
 end
+-- The step moves on with each answer, not each request: wrk builds one request of
+-- the first thread to check the script and never sends it (that lost "add" made
+-- the first "remove" of every run answer 404).
 request = function()
-  step = step % #plan + 1
   return wrk.format("POST", plan[step][1], nil, plan[step][2])
+end
+response = function(status, headers, body)
+  step = step % #plan + 1
 end
 """
 )
