@@ -51,9 +51,10 @@ def directory(cohort: Cohort, viewer: User, params: QueryDict) -> dict[str, obje
     # Attached to the rows as an annotation would be.
     for page in cast("Iterable[WithAnnotations[Page, SectionCount]]", listing):
         page.section_count = counts.get(page.pk, 0)
-    tags = (
-        Tag.objects.filter(pages__cohort=cohort).distinct().order_by("name").values("slug", "name")
-    )
+    # The tags of the pages this viewer may see: a tag only on pages hidden from them
+    # (someone's private page) is not offered, so its name does not travel either.
+    visible = Page.objects.visible_to(viewer).filter(cohort=cohort)
+    tags = Tag.objects.filter(pages__in=visible).distinct().order_by("name").values("slug", "name")
     authors = (
         User.objects.filter(memberships__cohort=cohort)
         .order_by("display_name", "username")

@@ -40,6 +40,7 @@ from portfolio.models import (
     Section,
     StaleVersion,
     Tag,
+    Viewer,
     Visibility,
 )
 from portfolio.permissions import (
@@ -84,14 +85,17 @@ def _page_context(request: HtmxHttpRequest, page: Page, **extra: object) -> dict
         )
         context.setdefault("tag_form", TagForm())
         context.setdefault("new_section_form", NewSectionForm())
-        context["tag_suggestions"] = _tag_suggestions()
+        context["tag_suggestions"] = _tag_suggestions(request.user)
     return context
 
 
-def _tag_suggestions() -> list[str]:
-    """The tags most pages carry, for the tag field's suggestions."""
+def _tag_suggestions(viewer: Viewer) -> list[str]:
+    """The tags most pages carry, for the tag field's suggestions, counted over the
+    pages the viewer may see: a tag only on pages hidden from them (someone's private
+    page, another cohort's) is never suggested."""
     return list(
-        Tag.objects.annotate(uses=Count("pages"))
+        Tag.objects.filter(pages__in=Page.objects.visible_to(viewer))
+        .annotate(uses=Count("pages"))
         .order_by("-uses", "name")
         .values_list("name", flat=True)[:60]
     )
@@ -540,7 +544,7 @@ def _tags_response(
         "can": can,
         "tag_form": form or TagForm(),
         "focus_tags": True,
-        "tag_suggestions": _tag_suggestions() if can["edit"] else [],
+        "tag_suggestions": _tag_suggestions(request.user) if can["edit"] else [],
     }
     return render(request, f"{TEMPLATE}#tags", context, status=status)
 

@@ -34,6 +34,18 @@ def test_the_directory_shows_only_pages_the_viewer_may_see(client, learner, coho
     assert "Private scratch" not in html and "Other cohort page" not in html
 
 
+def test_the_tag_filter_offers_only_tags_of_pages_the_viewer_may_see(
+    client, learner, peer, cohort, pages
+):
+    pages["c"].tags.create(name="Burnout", slug="burnout")  # Pete's private page
+    client.force_login(learner)
+    html = client.get(url(cohort)).content.decode()
+    assert '<option value="django">Django</option>' in html
+    assert "Burnout" not in html
+    client.force_login(peer)
+    assert '<option value="burnout">Burnout</option>' in client.get(url(cohort)).content.decode()
+
+
 @pytest.mark.parametrize(
     ("params", "shown", "hidden"),
     [

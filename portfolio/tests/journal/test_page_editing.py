@@ -308,9 +308,26 @@ def test_tags_are_added_and_removed_inline(author, journal):
 def test_tag_suggestions_come_from_existing_tags(author, journal, peer, cohort):
     from conftest import make_page
 
-    make_page(peer, cohort).tags.create(name="GraphQL", slug="graphql")
+    make_page(peer, cohort, visibility="cohort").tags.create(name="GraphQL", slug="graphql")
     html = author.get(journal.get_absolute_url()).content.decode()
     assert '<datalist id="tag-suggestions"><option value="GraphQL">' in html
+
+
+@pytest.mark.parametrize("visibility", ["private", "mentors"])
+def test_a_tag_only_on_pages_hidden_from_the_author_is_never_suggested(
+    author, journal, peer, cohort, visibility
+):
+    from conftest import make_page
+
+    make_page(peer, cohort, title="Hard week", visibility=visibility).tags.create(
+        name="Burnout", slug="burnout"
+    )
+    make_page(peer, cohort, title="Open", visibility="cohort").tags.create(
+        name="GraphQL", slug="graphql"
+    )
+    html = author.get(journal.get_absolute_url()).content.decode()
+    assert '<option value="GraphQL">' in html
+    assert "Burnout" not in html
 
 
 @pytest.mark.parametrize("name", ["", "!!!", "x" * 41])
