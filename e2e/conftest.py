@@ -16,22 +16,6 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 # Two cores run the browser, the live server and the tests: give assertions room.
 expect.set_options(timeout=10_000)
 
-
-@pytest.fixture(autouse=True)
-def live_requests_close_their_database_connection():
-    """Chromium keeps its sockets to the live server open between requests, and each
-    server thread kept its database connection as long (DB_CONN_MAX_AGE): at the end
-    PostgreSQL refused to drop the test database, "being accessed by other users".
-    During a browser test each request closes its own, as Django does when the age is 0."""
-    from django.db import connections
-
-    settings = connections.settings["default"]
-    kept = settings["CONN_MAX_AGE"]
-    settings["CONN_MAX_AGE"] = 0
-    yield
-    settings["CONN_MAX_AGE"] = kept
-
-
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 CHROMIUM_FLAGS = [
     "--no-sandbox",
