@@ -93,8 +93,9 @@
   // After a swap, move focus to whatever the new content marks with data-autofocus,
   // so keyboard and screen-reader users continue where the action happened.
   // After Escape cancels an editor, focus returns to what opened it (the swapped-back
-  // content's first control) rather than falling to the page's body.
-  var refocusAfterCancel = false;
+  // content's first control) rather than falling to the page's body. Which swap is the
+  // cancel's is read from the request that made it: a flag set on Escape was cleared
+  // by the editor's own opening swap when Escape came within its settle delay.
   var lastOpener = null;
   document.body.addEventListener("htmx:beforeRequest", function (event) {
     var elt = event.detail.elt;
@@ -108,7 +109,10 @@
     var wanted = target.matches("[data-autofocus]")
       ? target
       : target.querySelector("[data-autofocus]");
-    if (!wanted && refocusAfterCancel) {
+    var request = event.detail.requestConfig;
+    var cancelled = request && request.elt && request.elt.hasAttribute &&
+      request.elt.hasAttribute("data-cancel");
+    if (!wanted && cancelled) {
       var opener = null;
       if (lastOpener) {
         target.querySelectorAll("[hx-get]").forEach(function (candidate) {
@@ -117,7 +121,6 @@
       }
       wanted = opener || target.querySelector("a[href], button:not([disabled])");
     }
-    refocusAfterCancel = false;
     if (wanted) {
       if (!wanted.hasAttribute("tabindex") && !/^(A|BUTTON|INPUT|SELECT|TEXTAREA)$/.test(wanted.tagName)) {
         wanted.setAttribute("tabindex", "-1");
@@ -217,7 +220,6 @@
       if (cancel) {
         event.preventDefault();
         event.stopPropagation();
-        refocusAfterCancel = true;
         cancel.click();
       }
     }
