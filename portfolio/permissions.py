@@ -72,6 +72,13 @@ def role_in(user: Viewer, cohort: Cohort) -> str | None:
     return roles[cohort.pk]
 
 
+def role_subquery(cohort: int | OuterRef, user: int | OuterRef) -> Subquery:
+    """role_in's question asked inside another query: a member's role in a cohort, or
+    None, for rows whose cohort or person comes from the outer query."""
+    found = Membership.objects.filter(cohort_id=cohort, user_id=user).order_by("joined_at")
+    return Subquery(found.values("role")[:1])
+
+
 def member_cohort_ids(user: Viewer) -> set[int]:
     """The cohorts whose workflow (status, reviews, history) the viewer may see."""
     if not isinstance(user, User):
@@ -239,10 +246,7 @@ def get_page_for(user: Viewer, username: str, slug: str, action: PageAction) -> 
     else:
         # The viewer's role in the page's cohort comes with the page: one query less
         # on every page and every htmx fragment of one.
-        role = Membership.objects.filter(cohort_id=OuterRef("cohort_id"), user_id=viewer.pk)
-        page = pages.annotate(
-            viewer_role=Subquery(role.order_by("joined_at").values("role")[:1])
-        ).first()
+        page = pages.annotate(viewer_role=role_subquery(OuterRef("cohort_id"), viewer.pk)).first()
     if page is not None and viewer is not None:
         remember_role(viewer, page.cohort, page.viewer_role)  # type: ignore[attr-defined]
     if page is None or not can_view_page(user, page):

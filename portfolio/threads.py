@@ -10,14 +10,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
-from django.db.models import Max, OuterRef, Q, Subquery
+from django.db.models import Max, OuterRef, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 
 from portfolio.markdown import html_text
-from portfolio.models import Comment, Membership, Page, Revision, Role, Section, User, Viewer
+from portfolio.models import Comment, Page, Revision, Role, Section, User, Viewer
 from portfolio.models.feedback import MENTION
-from portfolio.permissions import can_comment, can_read_comments, comment_abilities
+from portfolio.permissions import (
+    can_comment,
+    can_read_comments,
+    comment_abilities,
+    role_subquery,
+)
 
 PAGE_THREADS = "page"
 _SPACE = re.compile(r"\s+")
@@ -94,10 +99,9 @@ def build_threads(
         return Threads(by_key={}, visible=False, can_comment=False)
     # Each comment comes with its author's role in the cohort (a mentor's comment is
     # marked): one query for the comments and the roles.
-    role = Membership.objects.filter(cohort_id=page.cohort_id, user_id=OuterRef("author_id"))
     found = page.comments.select_related(
         "author", "revision", "resolved_by", "addressed_revision"
-    ).annotate(author_role=Subquery(role.order_by("joined_at").values("role")[:1]))
+    ).annotate(author_role=role_subquery(page.cohort_id, OuterRef("author_id")))
     if only_these:
         uids = [section.uid for section in sections]
         found = found.filter(Q(section_uid__in=uids) | Q(parent__section_uid__in=uids))
