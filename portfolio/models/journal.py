@@ -467,11 +467,9 @@ class Page(models.Model):
                  "spacing_after"],
             )  # fmt: skip
             page.touch()
-        pair = [moved, neighbour] if direction == "up" else [neighbour, moved]
         return Move(
             section=moved,
             neighbour=neighbour,
-            pair=pair,
             redrawn=[s for s in rendered if s is not moved and s is not neighbour],
             footnotes=page.footnotes_html != footnotes,
         )
@@ -479,16 +477,19 @@ class Page(models.Model):
 
 @dataclass(frozen=True)
 class Move:
-    """What moving a section changed: the moved section, the one it swapped places with
-    (the two in their new order are the `pair`), and the other sections whose stored
-    HTML changed with the order (footnote numbers follow it), so a view redraws only
-    those."""
+    """What moving a section changed: the moved section, the one it swapped places with,
+    and the other sections whose stored HTML changed with the order (footnote numbers
+    follow it), so a view redraws only those."""
 
     section: Section
     neighbour: Section
-    pair: list[Section]
     redrawn: list[Section]
     footnotes: bool
+
+    @property
+    def pair(self) -> list[Section]:
+        """The two that swapped, in their new order."""
+        return sorted((self.section, self.neighbour), key=lambda s: s.position)
 
 
 class StaleVersion(Exception):
