@@ -26,6 +26,7 @@ from portfolio.models import (
     Verdict,
     Visibility,
 )
+from portfolio.presence import MAX_TOKEN as MAX_EDITOR_TOKEN
 from portfolio.readme import normalise, too_big
 from portfolio.search import MAX_QUERY
 
@@ -255,6 +256,28 @@ class SectionForm(forms.Form):
         # The blank lines around the text belong to the document's layout, kept apart.
         body: str = self.cleaned_data["body"]
         return body.strip("\n").rstrip()
+
+
+class DraftForm(forms.Form):
+    """An open editor's text, kept as a draft: the section form's limits, nothing
+    required but the version the editor was opened on."""
+
+    heading = forms.CharField(max_length=MAX_HEADING, required=False, strip=False)
+    body = MultilineField(required=False, max_length=MAX_SECTION_BODY, strip=False)
+    version = forms.IntegerField(min_value=1)
+    # The sending editor's own token ("who is editing"); made by the page's script.
+    editor = forms.CharField(max_length=MAX_EDITOR_TOKEN, required=False)
+
+    def __init__(self, *args: Any, lead: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if lead:
+            del self.fields["heading"]
+
+    def first_error(self) -> str:
+        for name, errors in self.errors.items():
+            label = "" if name == "__all__" else f"{name.capitalize()}: "
+            return f"{label}{first_error(errors)}"
+        return ""
 
 
 class NewSectionForm(forms.Form):

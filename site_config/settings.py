@@ -194,6 +194,8 @@ MIDDLEWARE = [
     "portfolio.web.middleware.RequestLimitsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "portfolio.web.middleware.HtmxMessagesMiddleware",
+    # Innermost: sees login_required's redirect before anything else answers.
+    "portfolio.web.middleware.SignedOutMiddleware",
 ]
 
 FORM_RENDERER = "portfolio.forms.NexusFormRenderer"
@@ -324,6 +326,9 @@ TASKS = {
 REVIEW_CLAIM_HOURS = env_int("REVIEW_CLAIM_HOURS", 24, minimum=1)
 # Comments one person may post per minute: enough for a lively review, not a flood.
 COMMENTS_PER_MINUTE = env_int("COMMENTS_PER_MINUTE", 12, minimum=1)
+# Draft writes one person may make per minute: an editor sends one after each pause in
+# typing (2 s), so a busy writer in two windows stays well under it.
+DRAFTS_PER_MINUTE = env_int("DRAFTS_PER_MINUTE", 60, minimum=1)
 # Absolute links in emails.
 SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000").rstrip("/")
 

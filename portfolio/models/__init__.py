@@ -20,6 +20,7 @@ from portfolio.models.cohorts import (
     Role,
     new_invite_token,
 )
+from portfolio.models.drafts import DRAFT_DAYS, Draft
 from portfolio.models.feedback import (
     MENTION,
     Claim,
@@ -51,6 +52,7 @@ from portfolio.models.notifications import (
 )
 
 __all__ = [
+    "DRAFT_DAYS",
     "MAX_SECTIONS",
     "MENTION",
     "RENDERED_FIELDS",
@@ -60,6 +62,7 @@ __all__ = [
     "Cohort",
     "Comment",
     "Delivery",
+    "Draft",
     "EmailPreference",
     "Invite",
     "InviteState",

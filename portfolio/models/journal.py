@@ -520,6 +520,8 @@ class Section(models.Model):
 
     # Not stored: what the page view shows with a section (portfolio.views.pages)...
     threads: ThreadList
+    # "Amina is editing this section" (portfolio.presence), or "".
+    editing_note: str
     # ...and the review page (portfolio.views.reviews): the section's mark while it
     # holds, its text at the last review, whether it changed since and how.
     mark: SectionMark | None

@@ -269,7 +269,13 @@ def problems_in(html: str, *, nonce: str | None = None) -> list[str]:
                     found.append(f"{where} htmx attribute from user content {name}={value!r}")
                 elif name == "hx-trigger" and re.search(r"\b(load|revealed|intersect)", value):
                     found.append(f"{where} self-firing hx-trigger={value!r}")
-            if name in {"srcdoc", "formaction", "srcset"}:
+            if name in {"srcdoc", "srcset"}:
+                found.append(f"{where} {name}={value!r}")
+            # The app's own buttons send their form elsewhere ("Save draft"); a
+            # formaction anywhere but one of the app's paths is user content's.
+            if name == "formaction" and (
+                value.startswith("//") or scheme_of(value) or not app_path(value)
+            ):
                 found.append(f"{where} {name}={value!r}")
             if name == "style" and re.search(r"url\(|expression|@import|behavior|:\s*-moz-", value):
                 found.append(f"{where} style={value!r}")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+import re
 import uuid
 import zipfile
 
@@ -19,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import reswap, retarget
 
+from portfolio import presence
 from portfolio.diff import diff_text, inline_diff
 from portfolio.forms import (
     ImportForm,
@@ -34,12 +36,14 @@ from portfolio.http import AuthedHttpRequest, HtmxHttpRequest, parse_id
 from portfolio.limits import MAX_PAGE_BYTES, MAX_SECTION_BODY
 from portfolio.markdown import render_markdown
 from portfolio.models import (
+    Draft,
     Page,
     Revision,
     RevisionKind,
     Section,
     StaleVersion,
     Tag,
+    User,
     Viewer,
     Visibility,
 )
@@ -67,9 +71,17 @@ def _page_context(request: HtmxHttpRequest, page: Page, **extra: object) -> dict
         section.page = page
         section.threads = threads.for_section(section)
     can = page_abilities(request.user, page)
+    if threads.visible:
+        # Who is editing which section: one cache read; nothing when the cache is down.
+        editing = presence.editing([section.pk for section in sections])
+        for section in sections:
+            section.editing_note = presence.describe(editing.get(section.pk, []), request.user)
     context: dict[str, object] = {
         "page": page,
         "sections": sections,
+        "drafts": _drafts(request.user, page, sections)
+        if can["edit"] and isinstance(request.user, User)
+        else [],
         "tags": list(page.tags.all()),
         "can": can,
         "page_threads": threads.page_level,
@@ -77,6 +89,7 @@ def _page_context(request: HtmxHttpRequest, page: Page, **extra: object) -> dict
         "comments_visible": threads.visible,
         "fragments": threads.fragments,
         "last_review": page.reviews.select_related("reviewer").first(),
+        "heartbeat": presence.HEARTBEAT_SECONDS,
         **extra,
     }
     if can["edit"]:
@@ -87,6 +100,16 @@ def _page_context(request: HtmxHttpRequest, page: Page, **extra: object) -> dict
         context.setdefault("new_section_form", NewSectionForm())
         context["tag_suggestions"] = _tag_suggestions(request.user)
     return context
+
+
+def _drafts(user: User, page: Page, sections: list[Section]) -> list[Draft]:
+    """The author's drafts on this page, each with its section, for the recovery
+    notice; a draft the person is resuming right now is not offered again."""
+    by_pk = {section.pk: section for section in sections}
+    drafts = list(Draft.objects.filter(user=user, page=page).order_by("-updated_at"))
+    for draft in drafts:
+        draft.section = by_pk[draft.section_id]
+    return drafts
 
 
 def _tag_suggestions(viewer: Viewer) -> list[str]:
@@ -113,6 +136,7 @@ def _section_context(
         "can_comment": threads.can_comment,
         "comments_visible": threads.visible,
         "fragments": threads.fragments,
+        "heartbeat": presence.HEARTBEAT_SECONDS,
         **extra,
     }
 
@@ -185,6 +209,17 @@ def page_export_view(request: HtmxHttpRequest, username: str, slug: str) -> Http
     return response
 
 
+def draft_export(draft: Draft) -> str:
+    """A draft as Markdown: its heading line (the text before the first heading has
+    none) and its text, headed by where it belongs and when it was kept."""
+    kept = f"{draft.updated_at:%Y-%m-%d %H:%M} UTC"
+    where = f"<!-- Draft of a section of “{draft.page.title}”, kept {kept} -->"
+    level = re.match(r"\s{0,3}(#{1,6})\s", draft.section.heading_source)
+    marks = level.group(1) if level else "##"
+    heading = "" if draft.section.is_lead else f"{marks} {draft.heading or draft.section.label}\n\n"
+    return f"{where}\n\n{heading}{draft.body}\n"
+
+
 def export_name(page: Page) -> str:
     """A file name that reads like the title, in any script: 学習ノート.md, not page-4.md."""
     return slugify(page.title, allow_unicode=True)[:80].strip("-_") or page.slug
@@ -210,6 +245,12 @@ def pages_export_zip(request: AuthedHttpRequest) -> HttpResponse:
                 name, number = f"{base}-{number}", number + 1
             taken.add(name)
             archive.writestr(f"{name}.md", page_export(page=page))
+        # Drafts are the learner's too: each as the Markdown of its section, as typed.
+        drafts = Draft.objects.filter(user=request.user).select_related("page", "section")
+        for draft in drafts.order_by("page__slug", "section__position"):
+            archive.writestr(
+                f"drafts/{export_name(draft.page)}--{draft.section.pk}.md", draft_export(draft)
+            )
     response = HttpResponse(buffer.getvalue(), content_type="application/zip")
     name = f"nexus-{request.user.username}-pages.zip"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -329,8 +370,16 @@ def section_edit(request: AuthedHttpRequest, username: str, slug: str, pk: int) 
     page = get_page_for(request.user, username, slug, PageAction.EDIT)
     section = get_section_for(page, pk)
     if request.method != "POST":
-        form = _section_form(section)
-        return _section_form_response(request, page, section, form, status=200)
+        draft = (
+            Draft.objects.filter(user=request.user, section=section).first()
+            if request.GET.get("draft")
+            else None
+        )
+        if draft is None:
+            return _section_form_response(
+                request, page, section, _section_form(section), status=200
+            )
+        return _resume(request, page, section, draft)
     form = _section_form(section, request.POST)
     if not form.is_valid():
         return _section_form_response(request, page, section, form, status=422)
@@ -353,12 +402,33 @@ def section_edit(request: AuthedHttpRequest, username: str, slug: str, pk: int) 
         section.refresh_from_db()
         conflict = {"heading": data.get("heading", ""), "body": data["body"]}
         return _section_form_response(request, page, section, form, status=409, conflict=conflict)
+    # Saved: the draft has done its work, and this editor is closed.
+    Draft.objects.filter(user=request.user, section=section).delete()
+    presence.leave(section.pk, request.POST.get("editor", ""))
     if changed:
         messages.success(request, f"Saved “{section.label}”.")
     if not request.htmx:
         return redirect(f"{page.get_absolute_url()}#{section.anchor}")
     context = _section_context(request, page, section, focus_pk=section.pk)
     return render(request, f"{TEMPLATE}#section", context)
+
+
+def _resume(request: AuthedHttpRequest, page: Page, section: Section, draft: Draft) -> HttpResponse:
+    """Open the editor with the person's draft. When the section was saved since the
+    draft's editing began, the draft goes to the "both versions" view instead: the
+    person chooses, nothing is overwritten unseen."""
+    data = {"heading": draft.heading, "body": draft.body}
+    form = SectionForm(
+        initial={
+            **data,
+            "version": section.version if draft.is_stale(section) else draft.base_version,
+        },
+        auto_id=f"s{section.pk}-%s",
+        lead=section.is_lead,
+    )
+    if draft.is_stale(section):
+        return _section_form_response(request, page, section, form, status=200, conflict=data)
+    return _section_form_response(request, page, section, form, status=200, resumed=draft)
 
 
 def _section_form(section: Section, data: QueryDict | None = None) -> SectionForm:

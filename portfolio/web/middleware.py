@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import resolve_url
 from django_htmx.http import trigger_client_event
 from django_htmx.middleware import HtmxDetails
 
@@ -73,3 +75,43 @@ class RequestLimitsMiddleware:
             except (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent) as error:
                 return bad_request(request, error)
         return self.get_response(request)
+
+
+class SignedOutMiddleware:
+    """A script's request that meets an ended session gets 401, not the login page.
+
+    `login_required` answers a signed-out request with a redirect to the login page;
+    htmx and fetch follow it and would put the login page where a section was, and the
+    script would lose track of the text it sent. For htmx and JSON requests the
+    redirect becomes a 401 that says where to sign in (and HX-Trigger
+    `nexus:signedOut`): the page keeps the text and asks the person to sign in.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code != 302 or not scripted(request):
+            return response
+        location = response.get("Location", "")
+        if urlsplit(location).path != resolve_url(settings.LOGIN_URL):
+            return response
+        answer = JsonResponse(
+            {
+                "error": "signed_out",
+                "detail": "Your session has ended. Sign in again.",
+                "login": location,
+            },
+            status=401,
+        )
+        trigger_client_event(answer, "nexus:signedOut", {"login": location})
+        return answer
+
+
+def scripted(request: HttpRequest) -> bool:
+    """The request came from a script (htmx or fetch asking for JSON), not a page load."""
+    htmx: HtmxDetails | None = getattr(request, "htmx", None)
+    if htmx and not htmx.boosted:
+        return True
+    return "application/json" in request.headers.get("Accept", "")

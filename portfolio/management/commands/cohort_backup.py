@@ -8,12 +8,13 @@ The file is one versioned JSON document, one serialized row per line:
      "objects": [{"model": "portfolio.page", "pk": 7, "fields": {…}}, …]}
 
 Rows keep their primary keys, so every relation survives as it is. What is in it: the
-cohort, its memberships, invites and saved replies; its pages with tags, sections,
-revisions, comments (with mentions), reviews, section marks, claims, and the
-notifications about those pages; and every user any of these rows points at (members,
-but also former members whose comments stay, invite creators, people mentioned), with
-their password hashes, allauth email addresses and email preferences, so they can sign
-in after a restore. A deleted account's comments already point at nobody and stay so.
+cohort, its memberships, invites and saved replies; its pages with tags, sections, the
+authors' unsaved drafts of them, revisions, comments (with mentions), reviews, section
+marks, claims, and the notifications about those pages; and every user any of these
+rows points at (members, but also former members whose comments stay, invite creators,
+people mentioned), with their password hashes, allauth email addresses and email
+preferences, so they can sign in after a restore. A deleted account's comments already
+point at nobody and stay so.
 
 Left out: other cohorts, even of the same people; notifications about no page or another
 cohort's page; sessions; groups and permissions (site-wide staff rights, not the
@@ -48,6 +49,7 @@ from portfolio.models import (
     Claim,
     Cohort,
     Comment,
+    Draft,
     EmailPreference,
     Invite,
     Membership,
@@ -76,6 +78,7 @@ MODELS: list[type[models.Model]] = [
     Invite,
     Page,
     Section,
+    Draft,
     Revision,
     Comment,
     Review,
@@ -147,7 +150,7 @@ def cohort_rows(cohort: Cohort) -> dict[type[models.Model], models.QuerySet[mode
         Page: Page.objects.filter(cohort=cohort),
         SavedReply: SavedReply.objects.filter(cohort=cohort),
     }
-    for on_page in (Section, Revision, Comment, Review, SectionMark, Claim, Notification):
+    for on_page in (Section, Draft, Revision, Comment, Review, SectionMark, Claim, Notification):
         rows[on_page] = on_page.objects.filter(page__cohort=cohort)
     tagged = Page.tags.through.objects.filter(page__cohort=cohort).values("tag_id")
     rows[Tag] = Tag.objects.filter(pk__in=tagged)

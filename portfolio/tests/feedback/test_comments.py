@@ -241,7 +241,8 @@ def test_visitors_and_outsiders_never_comment_even_on_public_pages(client, perso
     if personas[who]:
         client.force_login(personas[who])
     response = post_comment(client, page, body="spam", section=first(page))
-    assert response.status_code == (302 if who == "visitor" else 403)
+    # htmx asks: a visitor's answer is "sign in" (401), not the login page to swap in.
+    assert response.status_code == (401 if who == "visitor" else 403)
     html = client.get(page.get_absolute_url()).content.decode()
     assert "comment-box" not in html
     assert not Comment.objects.exists()

@@ -134,11 +134,12 @@ def test_the_page_view_makes_a_fixed_number_of_queries(
     journal = make_page(learner, cohort, sections=count)
     for name in ["Python", "Django", "Docker"]:
         journal.tags.create(name=name, slug=name.lower())
-    for user, limit in [(mentor, 7), (learner, 8)]:
+    for user, limit in [(mentor, 7), (learner, 9)]:
         client.force_login(user)
         # Session, user, unread count, page with author, cohort and the viewer's role,
         # sections, tags, comments with their authors' roles, last review (and for the
-        # author, tag suggestions): the same whatever the number of sections.
+        # author, tag suggestions and their drafts of the page): the same whatever the
+        # number of sections.
         with django_assert_max_num_queries(limit):
             response = client.get(journal.get_absolute_url())
         assert response.content.decode().count('class="journal-section"') == count
