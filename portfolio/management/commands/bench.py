@@ -178,6 +178,7 @@ class Targets(TypedDict):
     # Each writing row's requests, one list per thread: (path, form body)
     tag_plans: list[list[tuple[str, str]]]
     comment_plans: list[list[tuple[str, str]]]
+    draft_plans: list[list[tuple[str, str]]]
     import_plans: list[list[tuple[str, str]]]
     # The reviewed page's author, who reads the notifications
     learner_cookie: str
@@ -299,7 +300,7 @@ class Command(BaseCommand):
             default="",
             help="Rows to run besides the static ceiling, comma-separated: healthz, cached, "
             "uncached, page, directory, search, queue, dashboard, profile, notifications, "
-            "save, tags, comment, import.",
+            "save, tags, comment, import, draft.",
         )
 
     # -- orchestration ------------------------------------------------------------------
@@ -469,6 +470,24 @@ class Command(BaseCommand):
                 for n in threads
             ],
             "import_plans": [[("/pages/import/", text)] for n in threads],
+            # An open editor's autosave: each connection keeps a draft of its own section.
+            "draft_plans": [
+                [
+                    (
+                        f"{section.page.get_absolute_url()}sections/{section.pk}/draft/",
+                        urlencode(
+                            {
+                                "heading": section.heading_markdown,
+                                "body": f"{BENCH_MARK}: a draft kept while typing, {n}.",
+                                "version": section.version,
+                                "editor": f"bench-{n}",
+                                "format": "json",
+                            }
+                        ),
+                    )
+                ]
+                for n, section in zip(threads, sections, strict=False)
+            ],
         }
 
     def plan(self, t: Targets) -> list[Step]:
@@ -510,6 +529,8 @@ class Command(BaseCommand):
              writing(t["mentor_cookie"]), "cycle", t["comment_plans"]),
             (Row("import", "README import, 30 sections", "(POST /pages/import/, then 302)"),
              writing(t["author_cookie"], htmx=False), "cycle", t["import_plans"]),
+            (Row("draft", "draft autosave, author", "(POST, a section per connection)"),
+             writing(t["author_cookie"], htmx=False), "cycle", t["draft_plans"]),
         ]  # fmt: skip
 
     def run_rows(self, wrk: str, base: str, targets: Targets, options: Options) -> list[Row]:
@@ -621,9 +642,9 @@ class Command(BaseCommand):
 
     def clean_up(self, since: datetime) -> None:
         """Remove what the writing rows added (comments and the notifications they sent,
-        imported pages), so the next run measures the same cohort. Tags were removed by
+        imported pages, drafts), so the next run measures the same cohort. Tags were removed by
         the row itself; saved sections keep their new text, as any edit would."""
-        from portfolio.models import Comment, Notification, Page
+        from portfolio.models import Comment, Draft, Notification, Page
 
         comments, _ = Comment.objects.filter(
             created_at__gte=since, body__startswith=BENCH_MARK
@@ -631,8 +652,11 @@ class Command(BaseCommand):
         # The bench database is the bench's own: nothing else comments during a run.
         notes, _ = Notification.objects.filter(created_at__gte=since, kind="comment").delete()
         pages, _ = Page.objects.filter(created_at__gte=since, title="Benchmark import").delete()
-        if comments or pages:
-            self.step(f"Removed what the run wrote: {comments + notes + pages:,} rows")
+        drafts, _ = Draft.objects.filter(
+            updated_at__gte=since, body__startswith=BENCH_MARK
+        ).delete()
+        if comments or pages or drafts:
+            self.step(f"Removed what the run wrote: {comments + notes + pages + drafts:,} rows")
 
     # -- the server ---------------------------------------------------------------------
 
@@ -662,6 +686,7 @@ class Command(BaseCommand):
             "LOG_LEVEL": "WARNING",
             # The comment row posts as one mentor, far past a person's limit per minute.
             "COMMENTS_PER_MINUTE": "1000000",
+            "DRAFTS_PER_MINUTE": "1000000",
         }
         return env
 

@@ -132,7 +132,7 @@ def test_only_s_help_names_every_row_the_bench_runs():
         "cohort": "c", "static": "/s.css", "public": "/@a/p/", "review_page": "/@b/q/",
         "mentor_cookie": "m", "author_cookie": "a", "learner_cookie": "l", "search": "a b",
         "sections": [("/e/", 1)], "profile": "/@b/", "tag_plans": [plan],
-        "comment_plans": [plan], "import_plans": [plan],
+        "comment_plans": [plan], "import_plans": [plan], "draft_plans": [plan],
     }  # fmt: skip
     keys = [step[0].key for step in Command().plan(targets)]
     parser = Command().create_parser("manage.py", "bench")
