@@ -16,6 +16,7 @@ from conftest import make_invite, make_user
 from portfolio.models import (
     Claim,
     Cohort,
+    Draft,
     Membership,
     Notification,
     Page,
@@ -90,6 +91,8 @@ class World:
     invite_token: str
     revision: int
     section: int
+    # A section of the draft page with the learner's unsaved draft of it.
+    drafted: int
 
     # The not-found page is a main page too: everyone meets it sooner or later.
     MISSING = "/no-such-page/"
@@ -122,6 +125,9 @@ class World:
                 f"{journey}history/?b={self.revision}",
                 f"{journey}history/{self.revision}/page/",
                 f"{journey}sections/{self.section}/edit/",
+                f"{self.draft.get_absolute_url()}sections/{self.drafted}/draft/compare/",
+                f"{self.draft.get_absolute_url()}sections/{self.drafted}/edit/?draft=1",
+                "/account/signed-in/",
                 "/notifications/",
                 "/notifications/settings/",
                 "/@lena/",
@@ -209,6 +215,14 @@ def build_world() -> World:
     journey.save(update_fields=["visibility"])
 
     draft = page_create(cohort=cohort, author=lena, title="Week 9: GraphQL", from_template=True)
+    drafted = draft.sections.order_by("position")[1]
+    Draft.keep(
+        user_id=lena.pk,
+        section=drafted,
+        heading=drafted.heading_markdown,
+        body="Schemas first, then resolvers.\n\n- Strawberry for types\n- DataLoader for N+1",
+        base_version=drafted.version,
+    )
     waiting = page_create(cohort=cohort, author=pete, title="Week 6: Caching", from_template=True)
     first = waiting.sections.first()
     first.save_text(heading=first.heading_markdown, body="Redis in front of the API.",
@@ -235,4 +249,5 @@ def build_world() -> World:
         invite_token=invite.token,
         revision=revision.pk,
         section=challenges.pk,
+        drafted=drafted.pk,
     )
