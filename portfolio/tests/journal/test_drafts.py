@@ -390,3 +390,23 @@ def test_deleting_the_account_deletes_its_drafts(author, journal):
     assert response.status_code == 302
     assert not get_user_model().objects.filter(username="lena").exists()
     assert not Draft.objects.exists()
+
+
+@pytest.mark.parametrize("sections", [2, 40])
+def test_who_is_editing_costs_the_same_at_any_page_length(
+    client, learner, mentor, cohort, sections, django_assert_max_num_queries
+):
+    journal = make_page(learner, cohort, title=f"Long {sections}", sections=sections)
+    section = journal.sections.order_by("position").last()
+    client.force_login(learner)
+    # An open editor reporting in: the user, then one read (section, page, role).
+    with django_assert_max_num_queries(2):
+        response = client.post(url("section_editing", journal, section.pk), {"editor": "a"})
+    assert response.status_code == 200
+    client.force_login(mentor)
+    # A reader's poll: the user, the page with the role, the section ids; the notes
+    # themselves are one cache read.
+    with django_assert_max_num_queries(3):
+        notes = client.get(url("page_editing", journal)).content.decode()
+    assert notes.count("hx-swap-oob") == sections
+    assert "Lena Learner is editing this section." in notes
