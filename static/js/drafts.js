@@ -531,8 +531,13 @@
   });
 
   document.body.addEventListener("htmx:afterRequest", function (event) {
-    var editor = editorFor(event.detail.elt);
-    if (!editor || event.detail.elt !== editor.form) return;
+    // A save swaps the form out: htmx then fires this event again on a parent still
+    // in the page, with detail.elt set to that parent. The request's own element is
+    // still the form.
+    var config = event.detail.requestConfig;
+    var elt = (config && config.elt) || event.detail.elt;
+    var editor = editorFor(elt);
+    if (!editor || elt !== editor.form) return;
     editor.submitting = false;
     var status = event.detail.xhr ? event.detail.xhr.status : 0;
     if (event.detail.successful && status < 300) {
