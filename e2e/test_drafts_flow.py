@@ -149,15 +149,21 @@ def test_a_server_draft_is_offered_back_after_a_reload(browser: Browser, live_se
     notice = page.locator("[data-drafts]")
     expect(notice).to_be_visible()
     expect(notice).to_contain_text("You have unsaved changes to “Section 1” from")
+    # The reloaded page said its editor left: nobody, the author included, is told
+    # about an editor that is gone.
+    expect(page.locator(f"#editing-{section.pk}")).to_be_hidden()
     # One offer, not two: this browser's copy is no newer than the server's.
     expect(notice.locator("li")).to_have_count(1)
     expect(notice.get_by_role("link", name="Compare")).to_be_visible()
     assert local_drafts(page) == []
     shot(page, "drafts-notice")
-    notice.get_by_role("link", name="Resume editing").click()
+    with page.expect_response(lambda response: "/editing/" in response.url) as report:
+        notice.get_by_role("link", name="Resume editing").click()
     expect(page.get_by_label("Text (Markdown)")).to_have_value("A thought worth keeping.")
     expect(page.locator(".journal-section.editing")).to_contain_text("Resumed your draft from")
     expect(notice).to_be_hidden()
+    assert report.value.json() == {"editing": ""}
+    expect(page.locator("[data-editing-note]")).to_be_hidden()
 
     # Leaving the untouched editor keeps the draft, and Discard removes it.
     page.reload()

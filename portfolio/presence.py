@@ -63,11 +63,31 @@ def report(section_pk: int, user: User, token: str) -> list[Editor]:
 
 
 def leave(section_pk: int, token: str) -> None:
-    """The editor closed (saved, cancelled): forget its report at once."""
+    """The editor went away (saved, cancelled, its page unloaded): forget its report at
+    once, so nobody is told about an editor that is gone."""
     entries: Entries = cache.get(_key(section_pk)) or {}
     if token[:MAX_TOKEN] in entries:
         del entries[token[:MAX_TOKEN]]
         cache.set(_key(section_pk), entries, FRESH_SECONDS)
+
+
+# How long a finished editor's late drafts are refused: longer than any request lives.
+CLOSED_SECONDS = 10 * 60
+
+
+def _closed_key(token: str) -> str:
+    return f"editor-closed:{token[:MAX_TOKEN]}"
+
+
+def close(token: str) -> None:
+    """The editor's text was saved or thrown away: a draft it sent just before, still on
+    its way, must not come back as "unsaved changes" after it."""
+    if token:
+        cache.set(_closed_key(token), True, CLOSED_SECONDS)
+
+
+def is_closed(token: str) -> bool:
+    return bool(token) and bool(cache.get(_closed_key(token)))
 
 
 def editing(section_pks: Iterable[int]) -> dict[int, list[Editor]]:
@@ -86,9 +106,10 @@ def editing(section_pks: Iterable[int]) -> dict[int, list[Editor]]:
     }
 
 
-def describe(editors: list[Editor], viewer: Viewer) -> str:
-    """What a person is told: "Amina is editing this section", or about their own
-    other window. Empty when nobody else is editing."""
+def describe(editors: list[Editor], viewer: Viewer, *, in_editor: bool = False) -> str:
+    """What a person is told: "Amina is editing this section", or, in an editor, about
+    their own other window. Empty when nobody else is editing. Reading the page, their
+    own editors are not news (they may be the window they just left)."""
     me = viewer.pk if viewer is not None else None
     others = sorted({editor.name for editor in editors if editor.user_id != me})
     mine = any(editor.user_id == me for editor in editors)
@@ -96,6 +117,6 @@ def describe(editors: list[Editor], viewer: Viewer) -> str:
         names = others[0] if len(others) == 1 else f"{', '.join(others[:-1])} and {others[-1]}"
         verb = "is" if len(others) == 1 else "are"
         return f"{names} {verb} editing this section."
-    if mine:
+    if mine and in_editor:
         return "You are also editing this section in another window: save one of them first."
     return ""

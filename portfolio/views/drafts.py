@@ -80,6 +80,9 @@ def draft_save(request: AuthedHttpRequest, username: str, slug: str, pk: int) ->
             editor.add_error(None, detail)
         return _section_form_response(request, section.page, section, editor, status=422)
     data = form.cleaned_data
+    if presence.is_closed(data.get("editor", "")):
+        # Sent by an editor whose text was saved or discarded since: it arrived late.
+        return JsonResponse({"closed": True})
     if _unchanged(section, data):
         # Nothing the section does not already say (or a draft that raced its own
         # save): no draft is kept, and any earlier one goes.
@@ -105,7 +108,7 @@ def draft_save(request: AuthedHttpRequest, username: str, slug: str, pk: int) ->
             "saved_at": draft.updated_at.isoformat(),
             "time": _clock(draft.updated_at),
             "base_version": draft.base_version,
-            "editing": presence.describe(others, request.user),
+            "editing": presence.describe(others, request.user, in_editor=True),
         }
     )
 
@@ -123,6 +126,7 @@ def draft_discard(request: AuthedHttpRequest, username: str, slug: str, pk: int)
     section = get_section_for_action(request.user, username, slug, pk, PageAction.EDIT)
     deleted, _ = Draft.objects.filter(user=request.user, section=section).delete()
     presence.leave(section.pk, request.POST.get("editor", ""))
+    presence.close(request.POST.get("editor", ""))
     if scripted(request) or request.POST.get("format") == "json":
         return HttpResponse(status=204)
     if deleted:
@@ -158,10 +162,14 @@ def draft_compare(request: AuthedHttpRequest, username: str, slug: str, pk: int)
 @login_required
 @require_POST
 def section_editing(request: AuthedHttpRequest, username: str, slug: str, pk: int) -> HttpResponse:
-    """An open editor reports in; the answer says who else is editing the section."""
+    """An open editor reports in (the answer says who else is editing the section), or,
+    with `left`, says it went away (its page unloaded)."""
     section = get_section_for_action(request.user, username, slug, pk, PageAction.EDIT)
+    if request.POST.get("left"):
+        presence.leave(section.pk, request.POST.get("editor", ""))
+        return HttpResponse(status=204)
     others = presence.report(section.pk, request.user, request.POST.get("editor", ""))
-    return JsonResponse({"editing": presence.describe(others, request.user)})
+    return JsonResponse({"editing": presence.describe(others, request.user, in_editor=True)})
 
 
 @require_safe

@@ -405,6 +405,7 @@ def section_edit(request: AuthedHttpRequest, username: str, slug: str, pk: int) 
     # Saved: the draft has done its work, and this editor is closed.
     Draft.objects.filter(user=request.user, section=section).delete()
     presence.leave(section.pk, request.POST.get("editor", ""))
+    presence.close(request.POST.get("editor", ""))
     if changed:
         messages.success(request, f"Saved “{section.label}”.")
     if not request.htmx:

@@ -309,10 +309,18 @@
   };
 
   Editor.prototype.beacon = function () {
-    // The page is going away: hand the text to the browser to deliver.
-    if (!this.alive() || !this.dirty() || !navigator.sendBeacon) return;
-    this.keepLocally();
-    navigator.sendBeacon(this.form.dataset.draft, this.payload());
+    // The page is going away: hand the text to the browser to deliver, and say this
+    // editor is gone, so nobody is told about it for another minute.
+    if (!this.alive() || !navigator.sendBeacon) return;
+    if (this.dirty()) {
+      this.keepLocally();
+      navigator.sendBeacon(this.form.dataset.draft, this.payload());
+    }
+    var left = new FormData();
+    left.set("editor", this.token);
+    left.set("left", "1");
+    left.set("csrfmiddlewaretoken", csrfToken());
+    navigator.sendBeacon(this.form.dataset.editing, left);
   };
 
   Editor.prototype.reportIn = function () {

@@ -410,3 +410,42 @@ def test_who_is_editing_costs_the_same_at_any_page_length(
         notes = client.get(url("page_editing", journal)).content.decode()
     assert notes.count("hx-swap-oob") == sections
     assert "Lena Learner is editing this section." in notes
+
+
+def test_a_page_unloading_says_its_editor_left(author, journal, client, mentor):
+    section = first(journal)
+    editing = url("section_editing", journal, section.pk)
+    author.post(editing, {"editor": "window-a"})
+    assert author.post(editing, {"editor": "window-a", "left": "1"}).status_code == 204
+    # The window reopened at once is not told about the one it replaced.
+    assert author.post(editing, {"editor": "window-b"}).json() == {"editing": ""}
+
+
+def test_reading_the_page_the_author_is_not_told_about_their_own_editor(author, journal):
+    section = first(journal)
+    author.post(url("section_editing", journal, section.pk), {"editor": "window-a"})
+    html = author.get(journal.get_absolute_url()).content.decode()
+    assert f'<p class="editing-note" id="editing-{section.pk}" hidden></p>' in html
+    notes = author.get(url("page_editing", journal)).content.decode()
+    assert "editing this section" not in notes
+
+
+@pytest.mark.parametrize("finish", ["save", "discard"])
+def test_a_late_draft_of_a_finished_editor_is_not_kept(author, journal, finish):
+    section = first(journal)
+    if finish == "save":
+        data = {"heading": "Section 1", "body": "Saved text", "version": 1, "editor": "tab-1"}
+        assert (
+            author.post(url("section_edit", journal, section.pk), data, headers=HX).status_code
+            == 200
+        )
+    else:
+        keep(author, journal, section, "To throw away", editor="tab-1")
+        author.post(url("draft_discard", journal, section.pk), {"editor": "tab-1"}, headers=JSON)
+    # The editor's last autosave, sent before the save or discard, arrives after it.
+    late = keep(author, journal, section, "Saved tex", editor="tab-1")
+    assert late.json() == {"closed": True}
+    assert not Draft.objects.exists()
+    # Another editor's drafts are kept as ever.
+    assert keep(author, journal, section, "New window", editor="tab-2").json()["time"]
+    assert Draft.objects.get().body == "New window"
