@@ -79,7 +79,7 @@ def _page_context(request: HtmxHttpRequest, page: Page, **extra: object) -> dict
     context: dict[str, object] = {
         "page": page,
         "sections": sections,
-        "drafts": _drafts(request.user, page, sections)
+        "drafts": _drafts(request.user, page, sections, editing=extra.get("editing_pk"))
         if can["edit"] and isinstance(request.user, User)
         else [],
         "tags": list(page.tags.all()),
@@ -102,14 +102,15 @@ def _page_context(request: HtmxHttpRequest, page: Page, **extra: object) -> dict
     return context
 
 
-def _drafts(user: User, page: Page, sections: list[Section]) -> list[Draft]:
+def _drafts(user: User, page: Page, sections: list[Section], *, editing: object) -> list[Draft]:
     """The author's drafts on this page, each with its section, for the recovery
-    notice; a draft the person is resuming right now is not offered again."""
+    notice; the draft of the section open in the editor is not offered again."""
     by_pk = {section.pk: section for section in sections}
-    drafts = list(Draft.objects.filter(user=user, page=page).order_by("-updated_at"))
-    for draft in drafts:
+    drafts = Draft.objects.filter(user=user, page=page).order_by("-updated_at")
+    found = [draft for draft in drafts if draft.section_id != editing]
+    for draft in found:
         draft.section = by_pk[draft.section_id]
-    return drafts
+    return found
 
 
 def _tag_suggestions(viewer: Viewer) -> list[str]:

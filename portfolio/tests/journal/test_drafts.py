@@ -150,6 +150,8 @@ def test_save_draft_without_javascript_comes_back_to_the_editor_with_the_draft(a
     assert "Draft saved" in page
     assert "Typed without scripts</textarea>" in page
     assert "Resumed your draft from" in page
+    # The draft open in the editor is not offered again: no empty notice either.
+    assert '<section id="drafts" class="notice notice-info drafts" hidden' in page
 
 
 # Offering drafts back -------------------------------------------------------------------
